@@ -1,0 +1,192 @@
+"""Spiking networks in Flax. Inputs and spike trains are time-major ``[T, batch, ...]``.
+
+Every model maps ``x [T, B, ...]`` to ``(logits [B, classes], counts)`` where
+``counts`` is a tuple with one ``[B, N_l]`` array per hidden layer: the spike
+count ``n[l, b, i] = sum_t s[l][t, b, i]`` that the losses and metrics need.
+``synapse_fanouts(input_shape)`` gives, for the input and each hidden layer, how
+many synapses each neuron drives (for synaptic-operation and energy counts).
+"""
+import functools
+from typing import Callable, Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from snn_jax import neurons
+from snn_jax import surrogate as surrogate_lib
+
+READOUTS = ("mean_current", "spike_count", "max_membrane", "first_spike")
+
+
+class LIF(nn.Module):
+  """A layer of LIF neurons (see :func:`snn_jax.neurons.lif_scan`).
+
+  With ``learn_beta`` / ``learn_threshold`` the layer owns one trainable scalar
+  for each, initialised to ``beta`` / ``threshold``; beta is clipped to [0, 1].
+  """
+  beta: float = 0.9
+  threshold: float = 1.0
+  reset: str = "subtract"
+  detach_reset: bool = True
+  surrogate: surrogate_lib.SpikeFn = surrogate_lib.fast_sigmoid()
+  learn_beta: bool = False
+  learn_threshold: bool = False
+
+  @nn.compact
+  def __call__(self, currents):
+    beta, threshold = self.beta, self.threshold
+    if self.learn_beta:
+      beta = jnp.clip(self.param("beta", nn.initializers.constant(beta), ()), 0.0, 1.0)
+    if self.learn_threshold:
+      threshold = self.param("threshold", nn.initializers.constant(threshold), ())
+    return neurons.lif_scan(currents, beta=beta, threshold=threshold, reset=self.reset,
+                            surrogate=self.surrogate, detach_reset=self.detach_reset)
+
+
+class Readout(nn.Module):
+  """Output layer: last hidden spikes ``[T, B, N]`` -> logits ``[B, classes]``.
+
+  kinds:
+    mean_current: non-spiking; ``logits = mean_t (W s[t] + b)``.
+    spike_count: spiking output layer; ``logits = sum_t s_out[t]``.
+    max_membrane: leaky integrator without reset; ``logits = max_t v[t]`` (fixed
+      ``neuron.beta``, also with ``learn_beta``).
+    first_spike: spiking output layer; ``logits = -t_first``, where
+      ``t_first = sum_t prod_{u<=t} (1 - s_out[u])`` (= T if it never fires).
+  """
+  num_classes: int
+  kind: str = "mean_current"
+  lif: Callable[..., nn.Module] = LIF
+
+  @nn.compact
+  def __call__(self, spikes):
+    dense = nn.Dense(self.num_classes, name="dense")
+    if self.kind == "mean_current":
+      return dense(spikes.mean(axis=0))  # W mean_t(s) + b == mean_t(W s + b), T times cheaper
+    currents = dense(spikes)
+    lif = self.lif(name="lif")
+    if self.kind == "max_membrane":
+      return neurons.leaky_integrate(currents, beta=lif.beta).max(axis=0)
+    out_spikes, _ = lif(currents)
+    if self.kind == "spike_count":
+      return out_spikes.sum(axis=0)
+    if self.kind == "first_spike":
+      not_yet_fired = jnp.cumprod(1.0 - out_spikes, axis=0)
+      return -not_yet_fired.sum(axis=0)
+    raise ValueError(f"unknown readout {self.kind!r}; choose one of {READOUTS}")
+
+
+class SpikingMLP(nn.Module):
+  """Fully connected SNN: flatten -> [Dense -> LIF] x len(hidden) -> Readout.
+
+  Each Dense acts on all T steps at once (one matmul per layer), then the LIF
+  scan runs over time.
+  """
+  hidden: Sequence[int]
+  num_classes: int
+  readout: str = "mean_current"
+  lif: Callable[..., nn.Module] = LIF
+
+  @nn.compact
+  def __call__(self, x):
+    num_steps, batch = x.shape[:2]
+    h = x.reshape(num_steps, batch, -1)
+    counts = []
+    for width in self.hidden:
+      h, _ = self.lif()(nn.Dense(width)(h))
+      counts.append(h.sum(axis=0))
+    return Readout(self.num_classes, self.readout, self.lif)(h), tuple(counts)
+
+  def synapse_fanouts(self, input_shape: Sequence[int]) -> list[np.ndarray]:
+    """Per-neuron fan-out of the input and of each hidden layer."""
+    sizes = [int(np.prod(input_shape))] + list(self.hidden) + [self.num_classes]
+    return [np.full(n, fan_out, np.float64) for n, fan_out in zip(sizes[:-1], sizes[1:])]
+
+
+class SpikingConvNet(nn.Module):
+  """Convolutional SNN: [Conv(k, stride) -> LIF] per channel entry, flatten,
+  [Dense -> LIF] per ``hidden`` entry, Readout. Convolutions use SAME padding and
+  run on all T steps at once (time folded into the batch)."""
+  channels: Sequence[int]
+  strides: Sequence[int]
+  hidden: Sequence[int]
+  num_classes: int
+  kernel_size: int = 3
+  readout: str = "mean_current"
+  lif: Callable[..., nn.Module] = LIF
+
+  @nn.compact
+  def __call__(self, x):
+    if len(self.channels) != len(self.strides):
+      raise ValueError(f"model.channels {tuple(self.channels)} and model.strides "
+                       f"{tuple(self.strides)} must have the same length")
+    num_steps, batch = x.shape[:2]
+    h = x.reshape((num_steps * batch,) + _as_image(x.shape[2:]))
+    counts = []
+    for features, stride in zip(self.channels, self.strides):
+      currents = nn.Conv(features, (self.kernel_size,) * 2, strides=stride, padding="SAME")(h)
+      spikes, _ = self.lif()(currents.reshape((num_steps, batch) + currents.shape[1:]))
+      counts.append(spikes.sum(axis=0).reshape(batch, -1))
+      h = spikes.reshape((num_steps * batch,) + spikes.shape[2:])
+    h = h.reshape(num_steps, batch, -1)
+    for width in self.hidden:
+      h, _ = self.lif()(nn.Dense(width)(h))
+      counts.append(h.sum(axis=0))
+    return Readout(self.num_classes, self.readout, self.lif)(h), tuple(counts)
+
+  def synapse_fanouts(self, input_shape: Sequence[int]) -> list[np.ndarray]:
+    """Per-neuron fan-out of the input and of each hidden layer (exact, borders included)."""
+    shape = _as_image(tuple(input_shape))
+    fanouts = []
+    for features, stride in zip(self.channels, self.strides):
+      uses = _conv_input_uses(shape[:2], self.kernel_size, stride)  # [H, W]
+      fanouts.append(np.repeat(uses[..., None] * features, shape[2], axis=-1).ravel())
+      shape = (-(-shape[0] // stride), -(-shape[1] // stride), features)
+    sizes = [int(np.prod(shape))] + list(self.hidden) + [self.num_classes]
+    fanouts += [np.full(n, fan_out, np.float64) for n, fan_out in zip(sizes[:-1], sizes[1:])]
+    return fanouts
+
+
+def _as_image(shape: tuple) -> tuple:
+  """``(H, W)`` or ``(H, W, C)`` -> ``(H, W, C)``."""
+  if len(shape) == 2:
+    return shape + (1,)
+  if len(shape) == 3:
+    return shape
+  raise ValueError(f"a conv net needs images shaped (H, W) or (H, W, C), got {shape}")
+
+
+def _conv_input_uses(hw: tuple, kernel_size: int, stride: int) -> np.ndarray:
+  """How many output positions of a SAME-padded conv read each input pixel."""
+  def total_reads(x):
+    kernel = jnp.ones((kernel_size, kernel_size, 1, 1))
+    return jax.lax.conv_general_dilated(x, kernel, (stride, stride), "SAME",
+                                        dimension_numbers=("NHWC", "HWIO", "NHWC")).sum()
+  return np.asarray(jax.grad(total_reads)(jnp.zeros((1,) + tuple(hw) + (1,))))[0, ..., 0]
+
+
+def lif_factory(*, beta, threshold, reset, detach_reset, surrogate, surrogate_scale,
+                learn_beta, learn_threshold) -> Callable[..., nn.Module]:
+  """``functools.partial(LIF, ...)`` from the ``config.neuron`` fields."""
+  if reset not in neurons.RESETS:
+    raise ValueError(f"neuron.reset={reset!r}; choose one of {neurons.RESETS}")
+  return functools.partial(LIF, beta=beta, threshold=threshold, reset=reset,
+                           detach_reset=detach_reset,
+                           surrogate=surrogate_lib.get(surrogate, surrogate_scale),
+                           learn_beta=learn_beta, learn_threshold=learn_threshold)
+
+
+def create(model_config, neuron_config, num_classes: int) -> nn.Module:
+  """The model named by ``model_config.name`` ("mlp" or "conv")."""
+  if model_config.readout not in READOUTS:
+    raise ValueError(f"model.readout={model_config.readout!r}; choose one of {READOUTS}")
+  lif = lif_factory(**neuron_config)
+  if model_config.name == "mlp":
+    return SpikingMLP(tuple(model_config.hidden), num_classes, model_config.readout, lif)
+  if model_config.name == "conv":
+    return SpikingConvNet(tuple(model_config.channels), tuple(model_config.strides),
+                          tuple(model_config.hidden), num_classes, model_config.kernel_size,
+                          model_config.readout, lif)
+  raise ValueError(f"model.name={model_config.name!r}; choose 'mlp' or 'conv'")

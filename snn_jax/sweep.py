@@ -1,0 +1,156 @@
+"""Penalty-weight sweeps: K runs trained together as one ``vmap``-ed program.
+
+Members differ only in per-run state: ``seed`` (initialisation and encoding
+noise), phase 2's penalty weights and the phase-1 length. They share the model,
+the data and its order (``data.shuffle_seed``), so a member's numbers match the
+same config trained alone with ``experiments.train``.
+"""
+import itertools
+import json
+import math
+import os
+
+import ml_collections
+import numpy as np
+
+from snn_jax import train as train_lib
+
+# sweep key -> config key it sets in each member
+AXES = {
+    "lambda_excess": "phase2.lambda_excess",
+    "lambda_all": "phase2.lambda_all",
+    "lambda_silence": "phase2.lambda_silence",
+    "phase1_epochs": "train.phase1_epochs",
+    "seeds": "seed",
+}
+TABLE_COLUMNS = ("lambda_excess", "lambda_all", "lambda_silence", "phase1_epochs", "seed",
+                 "test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron",
+                 "silent_fraction", "pareto")
+
+
+def default_sweep() -> ml_collections.ConfigDict:
+  """Sweep axes (empty = keep the config's value) and ``chunk`` (members per program, 0 = all)."""
+  return ml_collections.ConfigDict({
+      "lambda_excess": (), "lambda_all": (), "lambda_silence": (), "phase1_epochs": (),
+      "seeds": (), "chunk": 0,
+  })
+
+
+def _set(config, dotted: str, value) -> None:
+  *parents, leaf = dotted.split(".")
+  node = config
+  for p in parents:
+    node = node[p]
+  node[leaf] = type(node[leaf])(value)
+
+
+def _get(config, dotted: str):
+  node = config
+  for p in dotted.split("."):
+    node = node[p]
+  return node
+
+
+def member_configs(config, sweep) -> list:
+  """One config per point of the Cartesian product of the non-empty sweep axes."""
+  axes = {k: tuple(sweep[k]) or (_get(config, path),) for k, path in AXES.items()}
+  members = []
+  for values in itertools.product(*axes.values()):
+    member = ml_collections.ConfigDict(config.to_dict())
+    for key, value in zip(axes, values):
+      _set(member, AXES[key], value)
+    train_lib.check_config(member)
+    members.append(member)
+  return members
+
+
+def member_label(index: int, member) -> str:
+  """A directory name such as ``m03_lex0.1_lall0_lsil0_p1e1_seed1``."""
+  return (f"m{index:02d}_lex{member.phase2.lambda_excess:g}_lall{member.phase2.lambda_all:g}"
+          f"_lsil{member.phase2.lambda_silence:g}_p1e{member.train.phase1_epochs}_seed{member.seed}")
+
+
+def pareto_front(accuracy, spikes) -> np.ndarray:
+  """Mask of members no other member beats: higher-or-equal accuracy with fewer-or-equal
+  spikes, strictly better in one. Non-finite members are never on the front."""
+  acc, spk = np.asarray(accuracy, float), np.asarray(spikes, float)
+  ok = np.isfinite(acc) & np.isfinite(spk)
+  front = ok.copy()
+  for i in np.flatnonzero(ok):
+    better = ok & (acc >= acc[i]) & (spk <= spk[i]) & ((acc > acc[i]) | (spk < spk[i]))
+    front[i] = not better.any()
+  return front
+
+
+def run_sweep(config, sweep, workdir: str) -> list[dict]:
+  """Trains every member (``sweep.chunk`` at a time) and writes the sweep report."""
+  members = member_configs(config, sweep)
+  exp = train_lib.Experiment(config)
+  chunk = sweep.chunk or len(members)
+  if chunk < 0:
+    raise ValueError(f"sweep.chunk must be >= 0, got {chunk}")
+  rows = []
+  for start in range(0, len(members), chunk):
+    group = members[start:start + chunk]
+    dirs = [os.path.join(workdir, "members", member_label(start + i, m))
+            for i, m in enumerate(group)]
+    _, summaries = train_lib.train_members(exp, group, dirs, stop_on_nan=False)
+    for member, path, summary in zip(group, dirs, summaries):
+      rows.append({"lambda_excess": member.phase2.lambda_excess,
+                   "lambda_all": member.phase2.lambda_all,
+                   "lambda_silence": member.phase2.lambda_silence,
+                   "phase1_epochs": member.train.phase1_epochs, "seed": member.seed,
+                   "workdir": os.path.relpath(path, workdir), **summary})
+  front = pareto_front([r["test_accuracy"] for r in rows], [r["spikes_per_neuron"] for r in rows])
+  for row, on_front in zip(rows, front):
+    row["pareto"] = bool(on_front)
+  write_report(workdir, rows)
+  return rows
+
+
+def markdown_table(rows: list[dict], columns=TABLE_COLUMNS) -> str:
+  """Rows as a Markdown table (floats to 4 significant digits; diverged members flagged)."""
+  def cell(row, col):
+    v = row.get(col)
+    if col == "test_accuracy" and row.get("diverged_at_step") is not None:
+      return f"NaN loss at step {row['diverged_at_step']}"
+    if isinstance(v, bool):
+      return "yes" if v else ""
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+  lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+  lines += ["| " + " | ".join(cell(r, c) for c in columns) + " |" for r in rows]
+  return "\n".join(lines)
+
+
+def plot_front(rows: list[dict], path: str, title: str = "") -> None:
+  """Scatter of accuracy vs spikes per neuron, Pareto members joined by a line."""
+  import matplotlib  # pylint: disable=import-outside-toplevel
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+  fig, ax = plt.subplots(figsize=(5.5, 4))
+  ok = [r for r in rows if math.isfinite(r["test_accuracy"]) and math.isfinite(r["spikes_per_neuron"])]
+  points = ax.scatter([r["spikes_per_neuron"] for r in ok], [r["test_accuracy"] for r in ok],
+                      c=[r["lambda_excess"] for r in ok], cmap="viridis")
+  fig.colorbar(points, label="lambda_excess")
+  front = sorted((r for r in ok if r["pareto"]), key=lambda r: r["spikes_per_neuron"])
+  ax.plot([r["spikes_per_neuron"] for r in front], [r["test_accuracy"] for r in front], "r--",
+          label="Pareto front")
+  ax.set_xlabel("hidden spikes per neuron per sample")
+  ax.set_ylabel("test accuracy")
+  ax.set_title(title)
+  ax.legend(loc="lower right")
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+  plt.close(fig)
+
+
+def write_report(workdir: str, rows: list[dict]) -> None:
+  """sweep.json (every member's summary), sweep.md (table) and front.png."""
+  os.makedirs(workdir, exist_ok=True)
+  with open(os.path.join(workdir, "sweep.json"), "w") as f:
+    json.dump(rows, f, indent=2)
+  with open(os.path.join(workdir, "sweep.md"), "w") as f:
+    f.write("# Sweep\n\nPareto: no other member has higher-or-equal accuracy with fewer-or-equal "
+            "spikes per neuron.\n\n" + markdown_table(rows) + "\n\n![front](front.png)\n")
+  plot_front(rows, os.path.join(workdir, "front.png"))
+  print(markdown_table(rows))

@@ -1,0 +1,155 @@
+"""Model shapes, parameter counts, readouts, fan-outs and the factory."""
+import itertools
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from configs import base
+from snn_jax import models
+
+KEY = jax.random.PRNGKey(0)
+
+
+def _create(**model_overrides):
+  c = base.base_config()
+  c.model.update(model_overrides)
+  return models.create(c.model, c.neuron, 10)
+
+
+def _init(model, x):
+  return jax.jit(model.init)(KEY, x)["params"]
+
+
+def _num_params(params):
+  return sum(x.size for x in jax.tree.leaves(params))
+
+
+def test_mlp_shapes_and_param_count():
+  model = _create(hidden=(16, 12))
+  x = jnp.ones((5, 3, 4, 6))  # T=5, B=3, 4x6 images
+  params = _init(model, x)
+  logits, counts = model.apply({"params": params}, x)
+  assert logits.shape == (3, 10)
+  assert [c.shape for c in counts] == [(3, 16), (3, 12)]
+  expected = (24 * 16 + 16) + (16 * 12 + 12) + (12 * 10 + 10)
+  assert _num_params(params) == expected
+
+
+def test_learnable_beta_and_threshold_add_one_scalar_per_lif_layer():
+  c = base.base_config()
+  c.model.hidden = (8, 8)
+  c.model.readout = "spike_count"  # the readout is a LIF layer too
+  c.neuron.learn_beta = c.neuron.learn_threshold = True
+  model = models.create(c.model, c.neuron, 10)
+  params = _init(model, jnp.ones((4, 2, 5)))
+  expected = (5 * 8 + 8) + (8 * 8 + 8) + (8 * 10 + 10) + 3 * 2
+  assert _num_params(params) == expected
+
+
+def test_counts_are_spike_totals_in_range():
+  model = _create(hidden=(32,))
+  x = (jax.random.uniform(KEY, (7, 4, 10)) < 0.5).astype(jnp.float32)
+  params = _init(model, x)
+  _, (n,) = model.apply({"params": params}, x)
+  n = np.asarray(n)
+  assert np.all((n >= 0) & (n <= 7)) and np.all(n == np.round(n))
+
+
+@pytest.mark.parametrize("readout", models.READOUTS)
+def test_readouts_finite_with_gradient_to_first_layer(readout):
+  model = _create(hidden=(16,), readout=readout)
+  x = jax.random.uniform(KEY, (6, 4, 12)) * 2.0  # direct-style currents, plenty of spikes
+  params = _init(model, x)
+  labels = jnp.array([0, 1, 2, 3])
+
+  def loss(p):
+    logits, _ = model.apply({"params": p}, x)
+    return -jnp.mean(jax.nn.log_softmax(logits)[jnp.arange(4), labels]), logits
+
+  (_, logits), grads = jax.jit(jax.value_and_grad(loss, has_aux=True))(params)
+  assert logits.shape == (4, 10) and np.all(np.isfinite(logits))
+  first_kernel = np.asarray(grads["Dense_0"]["kernel"])
+  assert np.all(np.isfinite(first_kernel)) and np.abs(first_kernel).max() > 0
+
+
+def test_conv_shapes_and_fanout_lengths():
+  model = _create(name="conv", channels=(4, 6), strides=(1, 2), hidden=(20,))
+  x = jnp.ones((3, 2, 9, 7))
+  params = _init(model, x)
+  logits, counts = model.apply({"params": params}, x)
+  assert logits.shape == (2, 10)
+  assert [c.shape for c in counts] == [(2, 9 * 7 * 4), (2, 5 * 4 * 6), (2, 20)]
+  fanouts = model.synapse_fanouts((9, 7))
+  assert [f.size for f in fanouts] == [9 * 7] + [c.shape[1] for c in counts]
+
+
+def test_mlp_fanouts_are_next_layer_widths():
+  model = _create(hidden=(16, 12))
+  fanouts = model.synapse_fanouts((4, 6))
+  assert [f.size for f in fanouts] == [24, 16, 12]
+  for f, width in zip(fanouts, [16, 12, 10]):
+    np.testing.assert_array_equal(f, width)
+
+
+def _brute_force_uses(h, w, k, stride):
+  """Per input pixel: how many (output position, kernel tap) pairs of a SAME conv read it."""
+  out_h, out_w = -(-h // stride), -(-w // stride)
+  pad_h = max((out_h - 1) * stride + k - h, 0) // 2  # XLA SAME: the smaller half before
+  pad_w = max((out_w - 1) * stride + k - w, 0) // 2
+  uses = np.zeros((h, w))
+  for oy, ox, ky, kx in itertools.product(range(out_h), range(out_w), range(k), range(k)):
+    y, x = oy * stride - pad_h + ky, ox * stride - pad_w + kx
+    if 0 <= y < h and 0 <= x < w:
+      uses[y, x] += 1
+  return uses
+
+
+@pytest.mark.parametrize("h, w, k, stride", [(8, 8, 3, 1), (7, 9, 3, 2), (6, 5, 4, 2),
+                                             (10, 10, 5, 3)])
+def test_conv_input_fanouts_match_brute_force(h, w, k, stride):
+  features_out = 5
+  model = _create(name="conv", channels=(features_out,), strides=(stride,), hidden=(),
+                  kernel_size=k)
+  fanout = model.synapse_fanouts((h, w))[0]
+  expected = _brute_force_uses(h, w, k, stride) * features_out
+  np.testing.assert_array_equal(fanout, expected.ravel())
+
+
+def test_brute_force_matches_the_flax_conv():
+  """The helper's padding convention is the one the model's nn.Conv really applies."""
+  for h, w, k, stride in [(7, 9, 3, 2), (6, 5, 4, 2)]:
+    conv = nn.Conv(1, (k, k), strides=stride, padding="SAME")
+    params = {"kernel": jnp.ones((k, k, 1, 1)), "bias": jnp.zeros(1)}
+    reads = jax.grad(lambda img: conv.apply({"params": params}, img).sum())(jnp.zeros((1, h, w, 1)))
+    np.testing.assert_array_equal(reads[0, ..., 0], _brute_force_uses(h, w, k, stride))
+
+
+def test_conv_fanouts_multichannel_input():
+  model = _create(name="conv", channels=(3,), strides=(1,), hidden=(), kernel_size=3)
+  fanout = model.synapse_fanouts((5, 5, 2))[0]
+  expected = np.repeat(_brute_force_uses(5, 5, 3, 1)[..., None] * 3, 2, axis=-1)
+  np.testing.assert_array_equal(fanout, expected.ravel())
+
+
+def test_create_rejects_bad_names():
+  with pytest.raises(ValueError, match="transformer"):
+    _create(name="transformer")
+  with pytest.raises(ValueError, match="softmax"):
+    _create(readout="softmax")
+  c = base.base_config()
+  c.neuron.reset = "none"
+  with pytest.raises(ValueError, match="none"):
+    models.create(c.model, c.neuron, 10)
+  c = base.base_config()
+  c.neuron.surrogate = "relu"
+  with pytest.raises(ValueError, match="relu"):
+    models.create(c.model, c.neuron, 10)
+
+
+def test_conv_mismatched_strides_raise():
+  model = _create(name="conv", channels=(4, 4), strides=(1,), hidden=())
+  with pytest.raises(ValueError, match="strides"):
+    model.init(KEY, jnp.ones((2, 1, 6, 6)))
