@@ -1,0 +1,114 @@
+"""Vmapped sweeps: members match lone runs, NaN stays in its member, chunking, Pareto, report."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from configs import digits
+from snn_jax import sweep
+from snn_jax import train
+
+COMPARED = ("test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron", "silent_fraction")
+
+
+def tiny_config():
+  """digits, 128 training images, 4 steps per epoch, 1 + 1 epochs, a 2x32 net, T = 8."""
+  c = digits.get_config()
+  c.data.train_size = 128
+  c.data.test_size = 100
+  c.train.batch_size = 32
+  c.train.epochs = 2
+  c.train.phase1_epochs = 1
+  c.model.hidden = (32, 32)
+  c.encoding.num_steps = 8
+  return c
+
+
+def grid(**axes):
+  g = sweep.default_sweep()
+  for k, v in axes.items():
+    g[k] = v
+  return g
+
+
+def assert_close(a: dict, b: dict):
+  # Vmapped and lone programs round differently in the last bit (XLA fuses batched and
+  # unbatched reductions differently); over 8 steps that must stay a rounding-size change.
+  for key in COMPARED:
+    np.testing.assert_allclose(a[key], b[key], rtol=1e-4, atol=1e-4, err_msg=key)
+
+
+@pytest.fixture(scope="module")
+def three_member_sweep(tmp_path_factory):
+  workdir = str(tmp_path_factory.mktemp("sweep"))
+  rows = sweep.run_sweep(tiny_config(), grid(lambda_excess=(0.0, 0.3), seeds=(0, 1)), workdir)
+  return workdir, rows
+
+
+def test_members_match_lone_runs(three_member_sweep, tmp_path):
+  _, rows = three_member_sweep
+  assert len(rows) == 4
+  for row in rows[:3]:
+    c = tiny_config()
+    c.phase2.lambda_excess, c.seed = row["lambda_excess"], row["seed"]
+    _, alone = train.train_and_evaluate(c, str(tmp_path / f"{row['lambda_excess']}_{row['seed']}"))
+    assert_close(row, alone)
+
+
+def test_members_differ_where_they_should(three_member_sweep):
+  _, rows = three_member_sweep
+  by = {(r["lambda_excess"], r["seed"]): r for r in rows}
+  assert by[(0.3, 0)]["spikes_per_neuron"] < by[(0.0, 0)]["spikes_per_neuron"]
+  assert by[(0.0, 0)]["test_accuracy"] != by[(0.0, 1)]["test_accuracy"] or (
+      by[(0.0, 0)]["spikes_per_neuron"] != by[(0.0, 1)]["spikes_per_neuron"])
+
+
+def test_report_files(three_member_sweep):
+  workdir, rows = three_member_sweep
+  saved = json.load(open(os.path.join(workdir, "sweep.json")))
+  assert [r["test_accuracy"] for r in saved] == [r["test_accuracy"] for r in rows]
+  table = open(os.path.join(workdir, "sweep.md")).read()
+  assert table.count("\n| ") >= len(rows) + 1 and "pareto" in table
+  with open(os.path.join(workdir, "front.png"), "rb") as f:
+    assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+  for r in rows:
+    assert os.path.exists(os.path.join(workdir, r["workdir"], "summary.json"))
+  assert any(r["pareto"] for r in rows)
+
+
+def test_nan_member_does_not_disturb_the_others(tmp_path):
+  clean = sweep.run_sweep(tiny_config(), grid(lambda_excess=(0.0, 0.3)), str(tmp_path / "a"))
+  mixed = sweep.run_sweep(tiny_config(), grid(lambda_excess=(0.0, 0.3, 3e38)), str(tmp_path / "b"))
+  assert mixed[2]["diverged_at_step"] is not None
+  assert not mixed[2]["pareto"]
+  for a, b in zip(clean, mixed[:2]):
+    assert b["diverged_at_step"] is None
+    assert_close(a, b)
+  assert "NaN loss at step" in open(tmp_path / "b" / "sweep.md").read()
+
+
+def test_chunks_give_the_same_results(tmp_path):
+  axes = dict(lambda_excess=(0.0, 0.1, 0.3))
+  whole = sweep.run_sweep(tiny_config(), grid(**axes), str(tmp_path / "whole"))
+  chunked = sweep.run_sweep(tiny_config(), grid(chunk=2, **axes), str(tmp_path / "chunked"))
+  assert [r["members_trained_together"] for r in chunked] == [2, 2, 1]
+  for a, b in zip(whole, chunked):
+    assert_close(a, b)
+
+
+def test_member_configs_product_and_validation():
+  members = sweep.member_configs(tiny_config(), grid(lambda_excess=(0.0, 1.0), phase1_epochs=(0, 1),
+                                                     seeds=(3,)))
+  assert [(m.phase2.lambda_excess, m.train.phase1_epochs, m.seed) for m in members] == [
+      (0.0, 0, 3), (0.0, 1, 3), (1.0, 0, 3), (1.0, 1, 3)]
+  assert all(m.model.hidden == (32, 32) for m in members)  # only sweep axes change
+  with pytest.raises(ValueError, match="phase1_epochs"):
+    sweep.member_configs(tiny_config(), grid(phase1_epochs=(5,)))
+
+
+def test_pareto_front():
+  acc = [0.9, 0.95, 0.95, 0.5, float("nan"), 0.97]
+  spk = [1.0, 1.0, 2.0, 0.1, 0.0, 3.0]
+  # 0 is beaten by 1 (same spikes, higher accuracy); 2 by 1; 4 is NaN.
+  assert sweep.pareto_front(acc, spk).tolist() == [False, True, False, True, False, True]
