@@ -5,8 +5,10 @@ r"""Aggregate training throughput: K members as one vmapped program vs K sequent
       --config.data.train_size=6400 --config.train.epochs=2
 
 Both sides run in this process on the same config, members differing in
-lambda_excess (and seed); each side's time is the wall time of full training
-(compilation included), without evaluation. Prints samples/s and the ratio.
+lambda_excess. Two figures each:
+  end to end: wall time of full training as experiments.train / experiments.sweep run it
+    (compilation, logging and progress included, evaluation excluded);
+  steady state: train steps alone after warm-up (K = 1 step run K times vs one K-step).
 """
 import contextlib
 import io
@@ -25,32 +27,56 @@ from snn_jax import train
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", "configs/digits.py", "Config to benchmark.")
 flags.DEFINE_integer("members", 8, "K, the number of members.")
+flags.DEFINE_integer("steady_steps", 50, "Timed steps per side for the steady-state figure.")
 
 
-def timed_training(exp, configs) -> float:
-  """Seconds of training (no eval) for ``configs`` as one vmapped group."""
-  with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
+def end_to_end_seconds(exp, configs) -> float:
+  """Training seconds (no eval) for ``configs`` trained together by train_members."""
+  with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()), \
+      contextlib.redirect_stderr(io.StringIO()):
     dirs = [f"{tmp}/{i}" for i in range(len(configs))]
     _, summaries = train.train_members(exp, configs, dirs, stop_on_nan=False)
   return summaries[0]["train_seconds"]
 
 
+def steady_state_seconds(exp, configs, steps: int) -> float:
+  """Seconds for ``steps`` vmapped train steps of ``configs`` after one warm-up step."""
+  state = train.stack([exp.init_state(c) for c in configs])
+  step = jax.jit(jax.vmap(exp.train_step, in_axes=(0, None, None)), donate_argnums=0)
+  batch = next(exp.epochs())[1][0]
+  images, labels = exp.dataset.train_images[batch], exp.dataset.train_labels[batch]
+  state, _ = step(state, images, labels)
+  jax.block_until_ready(state)
+  tic = time.perf_counter()
+  for _ in range(steps):
+    state, _ = step(state, images, labels)
+  jax.block_until_ready(state)
+  return time.perf_counter() - tic
+
+
+def report(name, samples, sequential, vmapped):
+  print(f"{name}: sequential {samples / sequential:9.0f} samples/s ({sequential:.1f} s), "
+        f"vmapped {samples / vmapped:9.0f} samples/s ({vmapped:.1f} s), "
+        f"ratio {sequential / vmapped:.2f}x")
+
+
 def main(argv):
   del argv
   config = FLAGS.config
-  lambdas = [0.01 * 2 ** i for i in range(FLAGS.members)]
   grid = sweep.default_sweep()
-  grid.lambda_excess = tuple(lambdas)
+  grid.lambda_excess = tuple(0.01 * 2 ** i for i in range(FLAGS.members))
   members = sweep.member_configs(config, grid)
   exp = train.Experiment(config)
-  samples = len(members) * exp.steps_per_epoch * config.train.epochs * config.train.batch_size
-  sequential = sum(timed_training(exp, [m]) for m in members)
-  vmapped = timed_training(exp, members)
-  print(f"device: {jax.devices()[0].device_kind} ({jax.default_backend()}), K = {len(members)}, "
-        f"{samples // len(members)} training samples per member")
-  print(f"sequential: {samples / sequential:9.0f} samples/s  ({sequential:.1f} s)")
-  print(f"vmapped:    {samples / vmapped:9.0f} samples/s  ({vmapped:.1f} s)")
-  print(f"ratio vmapped / sequential: {sequential / vmapped:.2f}x")
+  k, batch = len(members), config.train.batch_size
+  print(f"device: {jax.devices()[0].device_kind} ({jax.default_backend()}), K = {k}, "
+        f"batch {batch}, T = {config.encoding.num_steps}, hidden {tuple(config.model.hidden)}")
+  samples = k * exp.steps_per_epoch * config.train.epochs * batch
+  report("end to end  ", samples, sum(end_to_end_seconds(exp, [m]) for m in members),
+         end_to_end_seconds(exp, members))
+  samples = k * FLAGS.steady_steps * batch
+  report("steady state", samples,
+         sum(steady_state_seconds(exp, [m], FLAGS.steady_steps) for m in members),
+         steady_state_seconds(exp, members, FLAGS.steady_steps))
 
 
 if __name__ == "__main__":

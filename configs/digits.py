@@ -1,9 +1,14 @@
-r"""Default: scikit-learn's 8x8 digits (embedded, no download), 64-128x4-10, rate input.
+r"""Default: scikit-learn's 8x8 digits (embedded, no download), 64-128x4-10, rate input T=20.
 
 Two-phase training: epochs [0, 10) without penalty, [10, 20) with the
 first-spike-excess penalty lambda_excess = 0.1 (no silence term).
 
   python -m experiments.train --config configs/digits.py --workdir runs/digits   (= make train)
+
+Measured on the 2-core CPU (jax 0.10.2), seed 0: test accuracy 0.9666, 0.841 hidden spikes
+per neuron per sample (by layer 0.13 / 0.24 / 0.62 / 2.38), 0.562 excess spikes per neuron,
+4.1% silent neurons, 3.1 s of training at ~7,300 samples/s (15 s wall with start-up).
+With --config.phase2.lambda_excess=0 (no penalty) the same run fires ~6 spikes per neuron.
 """
 from configs import base
 

@@ -1,6 +1,11 @@
 r"""MNIST, convolutional 28x28x1 -c32s1-c64s2-c64s2- 256 -10, rate input T=20, two-phase (1 + 1 epochs).
 
   python -m experiments.train --config configs/mnist_conv.py --workdir runs/mnist_conv
+
+Phase 2: lambda_excess = 0.3 with the silence term 1 (as mnist_fc.py). Meant for a GPU: on
+the 2-core CPU it trains at only ~13 samples/s (about 2.5 h for the 2 epochs).
+Measured on an NVIDIA H200 (jax 0.11.2), seed 0: 96.61%, 1.04 spikes/neuron (by layer
+1.01 / 1.05 / 1.15 / 1.30), 0.19 excess, 0.0% silent, 14.6 s of training at ~9,800 samples/s.
 """
 from configs import base
 
@@ -16,4 +21,5 @@ def get_config():
   c.train.epochs = 2
   c.train.phase1_epochs = 1
   c.phase2.lambda_excess = 0.3
+  c.phase2.lambda_silence = 1.0
   return c
