@@ -2,24 +2,18 @@ r"""MNIST, convolutional 28x28x1 -c32s1-c64s2-c64s2- 256 -10, rate input T=20, t
 
   python -m experiments.train --config configs/mnist_conv.py --workdir runs/mnist_conv
 
-Phase 2: lambda_excess = 0.3 with the silence term 1 (as mnist_fc.py). Meant for a GPU: on
+Phases and penalties as mnist_fc.py (phase 2: lambda_excess = 0.3, silence term 1). Meant for a GPU: on
 the 2-core CPU it trains at only ~13 samples/s (about 2.5 h for the 2 epochs).
 Measured on an NVIDIA H200 (jax 0.11.2), seed 0: 96.61%, 1.04 spikes/neuron (by layer
 1.01 / 1.05 / 1.15 / 1.30), 0.19 excess, 0.0% silent, 14.6 s of training at ~9,800 samples/s.
 """
-from configs import base
+from configs import mnist_fc
 
 
 def get_config():
-  c = base.base_config()
-  c.data.name = "mnist"
+  c = mnist_fc.get_config()  # data, encoding, phases and penalties as there
   c.model.name = "conv"
   c.model.channels = (32, 64, 64)
   c.model.strides = (1, 2, 2)
   c.model.hidden = (256,)
-  c.encoding.num_steps = 20
-  c.train.epochs = 2
-  c.train.phase1_epochs = 1
-  c.phase2.lambda_excess = 0.3
-  c.phase2.lambda_silence = 1.0
   return c
