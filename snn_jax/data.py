@@ -152,11 +152,17 @@ def _truncate(ds: Dataset, train_size: int, test_size: int) -> Dataset:
                  ds.test_labels[test], ds.num_classes)
 
 
-def epoch_order(num_examples: int, batch_size: int, rng: np.random.Generator) -> np.ndarray:
-  """Shuffled example indices ``[steps, batch_size]`` for one epoch (remainder dropped)."""
+def steps_per_epoch(num_examples: int, batch_size: int) -> int:
+  """Full batches in one epoch (remainder dropped); ValueError if there is none."""
   steps = num_examples // batch_size
   if steps == 0:
     raise ValueError(f"train.batch_size={batch_size} exceeds the {num_examples} training examples")
+  return steps
+
+
+def epoch_order(num_examples: int, batch_size: int, rng: np.random.Generator) -> np.ndarray:
+  """Shuffled example indices ``[steps, batch_size]`` for one epoch (remainder dropped)."""
+  steps = steps_per_epoch(num_examples, batch_size)
   return rng.permutation(num_examples)[: steps * batch_size].reshape(steps, batch_size)
 
 

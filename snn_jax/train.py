@@ -168,10 +168,8 @@ class Experiment:
     self.model = models.create(config.model, config.neuron, self.dataset.num_classes)
     self.encode = encoder_from_config(config.encoding)
     self.tx = make_optimizer(config.optim)
-    self.steps_per_epoch = len(self.dataset.train_labels) // config.train.batch_size
-    if self.steps_per_epoch == 0:
-      raise ValueError(f"train.batch_size={config.train.batch_size} exceeds the "
-                       f"{len(self.dataset.train_labels)} training examples")
+    self.steps_per_epoch = data_lib.steps_per_epoch(len(self.dataset.train_labels),
+                                                    config.train.batch_size)
     self.train_step = make_train_step(self.model, self.tx, self.encode,
                                       penalty_options(config.loss))
     self.eval_step = make_eval_step(self.model, self.encode)
