@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export SNN_JAX_DATA_DIR ?= $(abspath ../shared/data)
 export PYTHONHASHSEED := 0
 
-.PHONY: setup train test sweep bench clean
+.PHONY: setup train test sweep bench tables-quick tables clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ sweep: setup
 ## bench: throughput of a K=8 vmapped sweep vs 8 sequential runs (digits)
 bench: setup
 	$(PY) -m benchmarks.sweep_vs_sequential
+
+## tables-quick: the experiment suite at reduced scale (MNIST + Fashion-MNIST, CPU) into results/quick and docs/RESULTS.md; resumable
+tables-quick: setup
+	$(PY) -m experiments.tables --config configs/tables_quick.py --workdir runs/tables_quick \
+		--results results/quick
+
+## tables: the full-scale suite (GPU: more data, epochs, seeds, conv nets, CIFAR-10) into results/full; resumable
+tables: setup
+	$(PY) -m experiments.tables --config configs/tables_full.py --workdir runs/tables_full \
+		--results results/full
 
 ## clean: remove .venv, runs/ and caches
 clean:

@@ -1,4 +1,4 @@
-"""Datasets as uint8 image arrays ``[N, H, W]`` plus int32 labels.
+"""Datasets as uint8 image arrays ``[N, H, W]`` (``[N, H, W, C]`` for colour) plus int32 labels.
 
 Sources:
   digits: scikit-learn's bundled 8x8 digits (1,797 images, no download); a fixed
@@ -6,7 +6,8 @@ Sources:
   idx: a local folder of the standard MNIST / Fashion-MNIST ``.gz`` IDX files,
     ``<data_dir>/<mnist|fashion-mnist>/`` (or the files directly in ``data_dir``).
     ``data_dir`` comes from ``config.data.data_dir`` or ``$SNN_JAX_DATA_DIR``.
-  tfds: tensorflow-datasets (needs a network the first time, ``pip install .[tfds]``).
+  tfds: tensorflow-datasets (needs a network the first time, ``pip install .[tfds]``);
+    the only source of cifar10.
   auto: idx when the files are there, else tfds.
 """
 import gzip
@@ -19,6 +20,7 @@ import numpy as np
 
 DATA_DIR_ENV = "SNN_JAX_DATA_DIR"
 IDX_FOLDERS = {"mnist": ("mnist",), "fashion_mnist": ("fashion-mnist", "fashion_mnist")}
+TFDS_ONLY = ("cifar10",)
 IDX_FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
@@ -59,8 +61,13 @@ def load(data_config) -> Dataset:
       ds = load_idx_folder(folder)
     else:
       ds = load_tfds(name)
+  elif name in TFDS_ONLY:
+    if source not in ("auto", "tfds"):
+      raise ValueError(f"data.source={source!r}: {name} comes only from tfds ('auto' or 'tfds')")
+    ds = load_tfds(name)
   else:
-    raise ValueError(f"data.name={name!r}; choose 'digits', 'mnist' or 'fashion_mnist'")
+    raise ValueError(f"data.name={name!r}; choose 'digits', 'mnist', 'fashion_mnist' or "
+                     "'cifar10'")
   return _truncate(ds, data_config.train_size, data_config.test_size)
 
 
@@ -128,16 +135,20 @@ def read_idx(path: str, ndim: int) -> np.ndarray:
 
 
 def load_tfds(name: str) -> Dataset:
-  """MNIST / Fashion-MNIST through tensorflow-datasets (downloads on first use)."""
+  """MNIST / Fashion-MNIST / CIFAR-10 through tensorflow-datasets (downloads on first use)."""
   try:
     import tensorflow_datasets as tfds  # pylint: disable=import-outside-toplevel
   except ImportError as e:
-    raise DataError(f"no local {name} IDX files and tensorflow-datasets is not installed "
+    raise DataError(f"{name} needs tensorflow-datasets, which is not installed "
                     "(pip install -e '.[tfds]'). " + HOW_TO_GET) from e
   splits = []
   for split in ("train", "test"):
-    ds = tfds.as_numpy(tfds.load(name, split=split, batch_size=-1))
-    splits += [ds["image"][..., 0].astype(np.uint8), ds["label"].astype(np.int32)]
+    try:
+      ds = tfds.as_numpy(tfds.load(name, split=split, batch_size=-1))
+    except Exception as e:  # download and preparation errors have many types
+      raise DataError(f"tensorflow-datasets could not load {name} ({split}): {e}") from e
+    images = ds["image"].astype(np.uint8)
+    splits += [images[..., 0] if images.shape[-1] == 1 else images, ds["label"].astype(np.int32)]
   return Dataset(*splits, num_classes=10)
 
 

@@ -82,25 +82,78 @@ def pareto_front(accuracy, spikes) -> np.ndarray:
   return front
 
 
+def _flat(tree: dict, prefix: str = "") -> dict:
+  out = {}
+  for k, v in tree.items():
+    if isinstance(v, dict):
+      out.update(_flat(v, f"{prefix}{k}."))
+    else:
+      out[prefix + k] = v
+  return out
+
+
+def check_vmappable(members: list) -> None:
+  """Raises unless ``members`` differ only in the keys of AXES (what one program can vary)."""
+  first = _flat(members[0].to_dict())
+  for m in members[1:]:
+    differ = [k for k, v in _flat(m.to_dict()).items()
+              if k not in AXES.values() and first.get(k) != v]
+    if differ:
+      raise ValueError(f"members of one vmapped program may differ only in {sorted(AXES.values())}"
+                       f"; these differ in {differ}")
+
+
+def is_done(config, workdir: str) -> bool:
+  """Whether ``workdir`` holds a finished run (summary.json) of exactly ``config``."""
+  try:
+    with open(os.path.join(workdir, "config.json")) as f:
+      saved = json.load(f)
+    return os.path.exists(os.path.join(workdir, "summary.json")) and (
+        saved == json.loads(config.to_json_best_effort()))
+  except (OSError, ValueError):
+    return False
+
+
+def load_summary(workdir: str) -> dict:
+  with open(os.path.join(workdir, "summary.json")) as f:
+    return json.load(f)
+
+
+def train_in_chunks(members: list, dirs: list[str], chunk: int = 0, *,
+                    resume: bool = False) -> list[dict]:
+  """Trains ``members`` (configs differing only in AXES) ``chunk`` at a time (0 = all), each
+  chunk one vmapped program, into ``dirs``; returns their summaries. With ``resume`` a
+  member whose dir already holds a finished run of its config is read back, not retrained."""
+  if chunk < 0:
+    raise ValueError(f"sweep.chunk must be >= 0, got {chunk}")
+  check_vmappable(members)
+  summaries = [load_summary(d) if resume and is_done(m, d) else None
+               for m, d in zip(members, dirs)]
+  todo = [i for i, s in enumerate(summaries) if s is None]
+  if todo:
+    exp = train_lib.Experiment(members[todo[0]])
+    chunk = chunk or len(todo)
+    for start in range(0, len(todo), chunk):
+      group = todo[start:start + chunk]
+      _, done = train_lib.train_members(exp, [members[i] for i in group],
+                                        [dirs[i] for i in group], stop_on_nan=False)
+      for i, summary in zip(group, done):
+        summaries[i] = summary
+  return summaries
+
+
 def run_sweep(config, sweep, workdir: str) -> list[dict]:
   """Trains every member (``sweep.chunk`` at a time) and writes the sweep report."""
   members = member_configs(config, sweep)
-  exp = train_lib.Experiment(config)
-  chunk = sweep.chunk or len(members)
-  if chunk < 0:
-    raise ValueError(f"sweep.chunk must be >= 0, got {chunk}")
+  dirs = [os.path.join(workdir, "members", member_label(i, m)) for i, m in enumerate(members)]
+  summaries = train_in_chunks(members, dirs, sweep.chunk)
   rows = []
-  for start in range(0, len(members), chunk):
-    group = members[start:start + chunk]
-    dirs = [os.path.join(workdir, "members", member_label(start + i, m))
-            for i, m in enumerate(group)]
-    _, summaries = train_lib.train_members(exp, group, dirs, stop_on_nan=False)
-    for member, path, summary in zip(group, dirs, summaries):
-      rows.append({"lambda_excess": member.phase2.lambda_excess,
-                   "lambda_all": member.phase2.lambda_all,
-                   "lambda_silence": member.phase2.lambda_silence,
-                   "phase1_epochs": member.train.phase1_epochs, "seed": member.seed,
-                   "workdir": os.path.relpath(path, workdir), **summary})
+  for member, path, summary in zip(members, dirs, summaries):
+    rows.append({"lambda_excess": member.phase2.lambda_excess,
+                 "lambda_all": member.phase2.lambda_all,
+                 "lambda_silence": member.phase2.lambda_silence,
+                 "phase1_epochs": member.train.phase1_epochs, "seed": member.seed,
+                 "workdir": os.path.relpath(path, workdir), **summary})
   front = pareto_front([r["test_accuracy"] for r in rows], [r["spikes_per_neuron"] for r in rows])
   for row, on_front in zip(rows, front):
     row["pareto"] = bool(on_front)

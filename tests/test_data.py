@@ -79,6 +79,18 @@ def test_unknown_name_and_source():
     data.load(_data_config(name="cifar"))
   with pytest.raises(ValueError, match="http"):
     data.load(_data_config(name="mnist", source="http"))
+  with pytest.raises(ValueError, match="only from tfds"):
+    data.load(_data_config(name="cifar10", source="idx"))
+
+
+def test_cifar10_without_tensorflow_datasets_names_the_package():
+  try:
+    import tensorflow_datasets  # pylint: disable=import-outside-toplevel,unused-import
+    pytest.skip("tensorflow-datasets is installed")
+  except ImportError:
+    pass
+  with pytest.raises(data.DataError, match="tensorflow-datasets"):
+    data.load(_data_config(name="cifar10"))
 
 
 # ---- corrupt files, on a tiny synthetic IDX folder -------------------------------------------

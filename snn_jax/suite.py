@@ -1,0 +1,260 @@
+"""The experiment suite behind the paper's claims: which runs each table needs, and running them.
+
+A suite config (``configs/tables_quick.py``, ``configs/tables_full.py``) holds ``run``, the
+run config every experiment starts from, plus each table's grid:
+
+  depth:     no-penalty MLPs with ``depth.hidden_layers`` hidden layers of ``depth.width``;
+  penalties: on each ``penalties.benchmarks`` entry ("<dataset>/<network>"), every METHOD
+             over its lambda grid, each without and with the silence term;
+  encodings: no runs of its own; it picks table 2's best lambda per method and encoding.
+
+Every table runs for each of ``encodings`` and ``seeds``. Each run is an ordinary run
+directory under the workdir. Runs that differ only in seed, penalty weights or phase-1
+length train together as one vmapped program (:func:`snn_jax.sweep.train_in_chunks`), and a
+run whose directory already holds a summary.json of the same config is read back instead of
+retrained, so an interrupted suite resumes where it stopped.
+"""
+import json
+import os
+import platform
+import time
+from typing import NamedTuple
+
+import jax
+import ml_collections
+
+from snn_jax import data as data_lib
+from snn_jax import sweep
+from snn_jax import tables
+
+# method -> (which phase-2 weight lambda sets, whether phase 1 (no penalty) comes first)
+METHODS = {
+    "none": (None, False),
+    "all_spike": ("lambda_all", False),
+    "excess_1phase": ("lambda_excess", False),
+    "excess_2phase": ("lambda_excess", True),
+}
+
+
+class Run(NamedTuple):
+  labels: dict     # what the tables show: dataset, network, encoding, depth or method/lambda, seed
+  config: ml_collections.ConfigDict
+  workdir: str
+
+
+def run_config(suite, dataset: str, encoding: str, network: str = "") -> ml_collections.ConfigDict:
+  """``suite.run`` without penalties on ``dataset`` with ``encoding`` and, if named, the model
+  keys of ``suite.networks[network]``."""
+  c = ml_collections.ConfigDict(suite.run.to_dict())
+  c.data.name, c.encoding.name = dataset, encoding
+  for phase in (c.phase1, c.phase2):
+    phase.lambda_excess = phase.lambda_all = phase.lambda_silence = 0.0
+  if not network:
+    return c
+  if network not in suite.networks:
+    raise ValueError(f"network {network!r} is not in suite.networks {sorted(suite.networks)}")
+  for key, value in suite.networks[network].items():
+    if key not in c.model:
+      raise ValueError(f"suite.networks.{network}.{key} is not a model key ({sorted(c.model)})")
+    c.model[key] = value
+  return c
+
+
+def with_seed(config, seed: int) -> ml_collections.ConfigDict:
+  c = ml_collections.ConfigDict(config.to_dict())
+  c.seed = seed
+  return c
+
+
+def depth_groups(suite, workdir: str) -> list[list[Run]]:
+  """Table 1: one group (the seeds) per dataset, encoding and depth; no penalty."""
+  groups = []
+  for dataset in suite.depth.datasets:
+    for encoding in suite.encodings:
+      for depth in suite.depth.hidden_layers:
+        base = run_config(suite, dataset, encoding)
+        base.model.name, base.model.hidden = "mlp", (suite.depth.width,) * depth
+        where = os.path.join(workdir, "depth", f"{dataset}_{encoding}", f"L{depth}")
+        labels = dict(dataset=dataset, network=f"mlp{suite.depth.width}", encoding=encoding,
+                      depth=depth)
+        groups.append([Run({**labels, "seed": s}, with_seed(base, s),
+                           os.path.join(where, f"seed{s}")) for s in suite.seeds])
+  return groups
+
+
+def penalty_variants(penalties) -> list[tuple[str, float, float]]:
+  """``(method, lambda, lambda_silence)`` for every METHOD and lambda, without and with silence."""
+  grids = {"none": (0.0,), "all_spike": tuple(penalties.lambda_all),
+           "excess_1phase": tuple(penalties.lambda_excess),
+           "excess_2phase": tuple(penalties.lambda_excess)}
+  return [(method, lam, silence) for silence in (0.0, penalties.lambda_silence)
+          for method in METHODS for lam in grids[method]]
+
+
+def apply_method(config, method: str, lam: float, silence: float) -> ml_collections.ConfigDict:
+  """``config`` trained by ``method``: its weight ``lam`` (and the silence term) in phase 2;
+  phase 1 (``config.train.phase1_epochs``, no penalty) only for the two-phase method."""
+  weight, two_phase = METHODS[method]
+  c = ml_collections.ConfigDict(config.to_dict())
+  if weight:
+    c.phase2[weight] = lam
+  c.phase2.lambda_silence = silence
+  if not two_phase:
+    c.train.phase1_epochs = 0
+  return c
+
+
+def penalty_groups(suite, workdir: str) -> list[list[Run]]:
+  """Table 2: one group (every method, lambda, silence setting and seed) per benchmark and encoding."""
+  groups = []
+  for benchmark in suite.penalties.benchmarks:
+    dataset, network = parse_benchmark(benchmark)
+    for encoding in suite.encodings:
+      base = run_config(suite, dataset, encoding, network)
+      where = os.path.join(workdir, "penalties", f"{dataset}_{network}_{encoding}")
+      group = []
+      for method, lam, silence in penalty_variants(suite.penalties):
+        for s in suite.seeds:
+          labels = dict(dataset=dataset, network=network, encoding=encoding, method=method,
+                        silence=silence > 0, lam=lam, seed=s)
+          name = f"{method}_lam{lam:g}_sil{silence:g}_seed{s}"
+          group.append(Run(labels, with_seed(apply_method(base, method, lam, silence), s),
+                           os.path.join(where, name)))
+      groups.append(group)
+  return groups
+
+
+def parse_benchmark(benchmark: str) -> tuple[str, str]:
+  dataset, sep, network = benchmark.partition("/")
+  if not sep:
+    raise ValueError(f"benchmark {benchmark!r} must read '<dataset>/<network>'")
+  return dataset, network
+
+
+def run_groups(groups: list[list[Run]], chunk: int = 0) -> tuple[list[dict], list[str], int]:
+  """Trains (or reads back) every run. Returns one row per run (labels + summary), the
+  reasons of groups skipped because their dataset is unavailable (TFDS-only data offline)
+  and how many runs were trained now."""
+  rows, skipped, trained = [], [], 0
+  for i, group in enumerate(groups):
+    first = group[0]
+    done = sum(sweep.is_done(r.config, r.workdir) for r in group)
+    print(f"[{i + 1}/{len(groups)}] {first.labels} x {len(group)} runs ({done} already done)",
+          flush=True)
+    try:
+      summaries = sweep.train_in_chunks([r.config for r in group], [r.workdir for r in group],
+                                        chunk, resume=True)
+    except data_lib.DataError as e:
+      if first.config.data.name not in data_lib.TFDS_ONLY:
+        raise
+      skipped.append(f"{first.config.data.name}: {e}")
+      print(f"skipped: {e}", flush=True)
+      continue
+    rows += [{**r.labels, "workdir": r.workdir, **s} for r, s in zip(group, summaries)]
+    trained += len(group) - done
+  return rows, skipped, trained
+
+
+def check_suite(suite) -> None:
+  """Clear errors for grids that cannot make their table."""
+  if not suite.seeds or not suite.encodings:
+    raise ValueError("suite.seeds and suite.encodings must be non-empty")
+  if min(suite.depth.hidden_layers, default=1) < 1:
+    raise ValueError(f"depth.hidden_layers must be >= 1, got {tuple(suite.depth.hidden_layers)}")
+  if suite.penalties.lambda_silence <= 0:
+    raise ValueError("penalties.lambda_silence must be > 0: table 2 compares without and with it")
+  for benchmark in suite.penalties.benchmarks:
+    dataset, network = parse_benchmark(benchmark)
+    run_config(suite, dataset, suite.encodings[0], network)
+
+
+def machine() -> str:
+  """The device and host a suite ran on, in words."""
+  cpu = platform.processor() or platform.machine()
+  try:
+    with open("/proc/cpuinfo") as f:
+      cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+  except (OSError, StopIteration):
+    pass
+  device = jax.devices()[0]
+  return (f"{device.device_kind} ({jax.default_backend()}); host {cpu}, {os.cpu_count()} cores; "
+          f"jax {jax.__version__}")
+
+
+def log_invocation(results_dir: str, record: dict) -> list[dict]:
+  """Appends ``record`` to results_dir/suite.json; returns every invocation so far."""
+  path = os.path.join(results_dir, "suite.json")
+  runs = json.load(open(path)) if os.path.exists(path) else []
+  runs.append(record)
+  os.makedirs(results_dir, exist_ok=True)
+  with open(path, "w") as f:
+    json.dump(runs, f, indent=1)
+  return runs
+
+
+def run(suite, workdir: str, results_dir: str, doc_path: str, command: str) -> dict:
+  """Runs (or resumes) the whole suite, then writes every table, plot and the suite's section
+  of ``doc_path``. Returns ``{table: aggregated rows}``."""
+  check_suite(suite)
+  tic = time.time()
+  depth_rows, skipped, trained = run_groups(depth_groups(suite, workdir))
+  penalty_rows, skipped_p, trained_p = run_groups(penalty_groups(suite, workdir),
+                                                  suite.penalties.chunk)
+
+  depth = tables.aggregate(depth_rows, tables.DEPTH_KEYS)
+  penalties = tables.aggregate(penalty_rows, tables.PENALTY_KEYS)
+  tables.mark_fronts(penalties)
+  best = tables.best_lambdas(penalties, suite.encodings_table.accuracy_tolerance)
+  seeds = f"mean ± s.d. over seeds {tuple(suite.seeds)}"
+  md = {
+      "depth": (f"Table 1: no-penalty MLPs of growing depth ({seeds}).",
+                tables.depth_markdown(depth), depth_rows, depth),
+      "penalties": (f"Table 2: penalties on deep nets; silence = the silence term "
+                    f"(lambda_silence {suite.penalties.lambda_silence:g}) in phase 2; front = on "
+                    f"the accuracy-vs-spikes Pareto front of its panel ({seeds}).",
+                    tables.penalty_markdown(penalties), penalty_rows, penalties),
+      "encodings": (f"Table 3: table 2 at each method's best lambda per encoding: the one "
+                    f"with the fewest spikes per neuron among those within "
+                    f"{suite.encodings_table.accuracy_tolerance:.1%} accuracy of no penalty "
+                    f"(without silence term), else (marked †) the most accurate ({seeds}).",
+                    tables.encodings_markdown(best, tuple(suite.encodings)), penalty_rows, best),
+  }
+  for name, (intro, markdown, rows, agg) in md.items():
+    tables.write_table(results_dir, name, rows, agg, markdown, intro)
+  tables.plot_depth(depth, os.path.join(results_dir, "depth.png"))
+  tables.plot_fronts(penalties, os.path.join(results_dir, "penalties_front.png"))
+  tables.plot_silent(penalties, os.path.join(results_dir, "penalties_silent.png"))
+
+  invocations = log_invocation(results_dir, {
+      "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(tic)),
+      "wall_seconds": round(time.time() - tic, 1), "command": command, "machine": machine(),
+      "runs_trained": trained + trained_p, "runs_reused": len(depth_rows + penalty_rows)
+      - trained - trained_p, "skipped": skipped + skipped_p})
+  section = _doc_section(suite, results_dir, doc_path, md, invocations)
+  tables.update_doc(doc_path, suite.name, section)
+  return {"depth": depth, "penalties": penalties, "encodings": best}
+
+
+def _doc_section(suite, results_dir, doc_path, md, invocations) -> str:
+  rel = os.path.relpath(results_dir, os.path.dirname(os.path.abspath(doc_path)) or ".")
+  last = invocations[-1]
+  wall = sum(i["wall_seconds"] for i in invocations)
+  lines = [f"## Suite `{suite.name}` (generated by `{last['command']}`)", "",
+           f"- machine: {last['machine']}",
+           f"- wall time: {wall / 60:.1f} min over {len(invocations)} invocation(s) "
+           f"(the last: {last['wall_seconds'] / 60:.1f} min from {last['started']}, "
+           f"{last['runs_trained']} runs trained, {last['runs_reused']} read back)",
+           f"- run config: {suite.run.data.train_size or 'all'} training / "
+           f"{suite.run.data.test_size or 'all'} test examples, {suite.run.train.epochs} epochs "
+           f"(two-phase: {suite.run.train.phase1_epochs} without penalty), T = "
+           f"{suite.run.encoding.num_steps}, batch {suite.run.train.batch_size}, seeds "
+           f"{tuple(suite.seeds)}; files in `{rel}/`"]
+  lines += [f"- skipped: {s}" for s in last["skipped"]]
+  for name, (intro, markdown, _, _) in md.items():
+    lines += ["", f"### {intro}", "", markdown]
+    if name == "depth":
+      lines += ["", f"![spikes per layer vs depth]({rel}/depth.png)"]
+    if name == "penalties":
+      lines += ["", f"![accuracy vs spikes]({rel}/penalties_front.png)",
+                f"![silent fraction vs lambda]({rel}/penalties_silent.png)"]
+  return "\n".join(lines)

@@ -1,0 +1,239 @@
+"""The suite's tables: per-run rows -> mean and spread over seeds, Markdown, plots, RESULTS.md.
+
+Spread is the population standard deviation over seeds (half the range for two seeds).
+"""
+import json
+import math
+import os
+
+import numpy as np
+
+from snn_jax import sweep
+
+METRICS = ("test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron", "silent_fraction",
+           "spikes_per_sample", "sops_per_sample", "energy_ratio_vs_ann", "train_seconds")
+LAYER_METRICS = ("spikes_per_neuron_by_layer", "silent_fraction_by_layer")
+DEPTH_KEYS = ("dataset", "network", "encoding", "depth")
+PENALTY_KEYS = ("dataset", "network", "encoding", "method", "silence", "lam")
+
+
+def aggregate(rows: list[dict], keys: tuple) -> list[dict]:
+  """One row per distinct ``keys`` (first-seen order): ``<metric>_mean`` / ``_std`` over its
+  seeds, ``seeds`` and ``diverged`` (runs whose loss turned NaN)."""
+  groups = {}
+  for row in rows:
+    groups.setdefault(tuple(row[k] for k in keys), []).append(row)
+  out = []
+  for key, members in groups.items():
+    agg = dict(zip(keys, key), seeds=[m["seed"] for m in members],
+               diverged=sum(m.get("diverged_at_step") is not None for m in members))
+    for metric in METRICS + LAYER_METRICS:
+      values = np.array([m[metric] for m in members], float)
+      agg[f"{metric}_mean"] = np.mean(values, axis=0).tolist()
+      agg[f"{metric}_std"] = np.std(values, axis=0).tolist()
+    out.append(agg)
+  return out
+
+
+def mark_fronts(agg: list[dict]) -> None:
+  """Sets ``pareto`` on each row: on the accuracy-vs-spikes front of its dataset, network
+  and encoding (means over seeds)."""
+  panels = {}
+  for row in agg:
+    panels.setdefault(panel_of(row), []).append(row)
+  for rows in panels.values():
+    front = sweep.pareto_front([r["test_accuracy_mean"] for r in rows],
+                               [r["spikes_per_neuron_mean"] for r in rows])
+    for row, on in zip(rows, front):
+      row["pareto"] = bool(on)
+
+
+def panel_of(row: dict) -> tuple:
+  return row["dataset"], row["network"], row["encoding"]
+
+
+def best_lambdas(agg: list[dict], tolerance: float) -> list[dict]:
+  """Per panel, method and silence setting, the lambda table 3 compares: the one with the
+  fewest spikes per neuron among those within ``tolerance`` (absolute accuracy) of the panel's
+  no-penalty run, else the most accurate. Adds ``selected_by``."""
+  baseline = {panel_of(r): r["test_accuracy_mean"] for r in agg
+              if r["method"] == "none" and not r["silence"]}
+  choices = {}
+  for row in agg:
+    choices.setdefault(panel_of(row) + (row["method"], row["silence"]), []).append(row)
+  best = []
+  for key, rows in choices.items():
+    floor = baseline.get(key[:3], math.inf) - tolerance
+    ok = [r for r in rows if r["test_accuracy_mean"] >= floor]
+    if ok:
+      pick = dict(min(ok, key=lambda r: r["spikes_per_neuron_mean"]),
+                  selected_by=f"fewest spikes within {tolerance:.1%} of no penalty")
+    else:
+      pick = dict(max(rows, key=lambda r: r["test_accuracy_mean"]),
+                  selected_by="most accurate (none within tolerance)")
+    best.append(pick)
+  return best
+
+
+def _pm(row: dict, metric: str, scale: float = 1.0, digits: int = 2) -> str:
+  mean, std = row[f"{metric}_mean"] * scale, row[f"{metric}_std"] * scale
+  return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def _table(header: list[str], lines: list[list]) -> str:
+  out = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+  return "\n".join(out + ["| " + " | ".join(str(c) for c in line) + " |" for line in lines])
+
+
+def _diverged(row: dict) -> str:
+  return f" ({row['diverged']} NaN)" if row["diverged"] else ""
+
+
+def depth_markdown(agg: list[dict]) -> str:
+  header = ["dataset", "encoding", "hidden layers", "accuracy %", "spikes/neuron",
+            "spikes/neuron by layer", "hidden spikes/sample", "silent %"]
+  lines = [[r["dataset"], r["encoding"], r["depth"], _pm(r, "test_accuracy", 100) + _diverged(r),
+            _pm(r, "spikes_per_neuron", 1, 3),
+            " / ".join(f"{v:.2f}" for v in r["spikes_per_neuron_by_layer_mean"]),
+            _pm(r, "spikes_per_sample", 1, 0), _pm(r, "silent_fraction", 100, 1)] for r in agg]
+  return _table(header, lines)
+
+
+def penalty_markdown(agg: list[dict]) -> str:
+  header = ["dataset", "network", "encoding", "method", "silence", "lambda", "accuracy %",
+            "spikes/neuron", "excess/neuron", "silent %", "SOPs/sample", "energy vs ANN", "front"]
+  lines = [[r["dataset"], r["network"], r["encoding"], r["method"], "yes" if r["silence"] else "",
+            f"{r['lam']:g}", _pm(r, "test_accuracy", 100) + _diverged(r),
+            _pm(r, "spikes_per_neuron", 1, 3), _pm(r, "excess_spikes_per_neuron", 1, 3),
+            _pm(r, "silent_fraction", 100, 1), f"{r['sops_per_sample_mean']:.3g}",
+            f"{r['energy_ratio_vs_ann_mean']:.3f}", "*" if r.get("pareto") else ""]
+           for r in agg]
+  return _table(header, lines)
+
+
+def encodings_markdown(best: list[dict], encodings: tuple) -> str:
+  """Table 3: one line per dataset, network, method and silence; per encoding its lambda,
+  accuracy, spikes per neuron and silent fraction."""
+  by_key = {}
+  for r in best:
+    by_key.setdefault((r["dataset"], r["network"], r["method"], r["silence"]), {})[r["encoding"]] = r
+  header = ["dataset", "network", "method", "silence"]
+  for e in encodings:
+    header += [f"{e} lambda", f"{e} accuracy %", f"{e} spikes/neuron", f"{e} silent %"]
+  lines = []
+  for (dataset, network, method, silence), per in by_key.items():
+    line = [dataset, network, method, "yes" if silence else ""]
+    for e in encodings:
+      r = per.get(e)
+      line += ([f"{r['lam']:g}" + ("" if r["selected_by"].startswith("fewest") else " †"), _pm(r, "test_accuracy", 100) + _diverged(r),
+                _pm(r, "spikes_per_neuron", 1, 3), _pm(r, "silent_fraction", 100, 1)]
+               if r else ["-"] * 4)
+    lines.append(line)
+  return _table(header, lines)
+
+
+def _figure(num_panels: int):
+  import matplotlib  # pylint: disable=import-outside-toplevel
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+  cols = min(num_panels, 2)
+  rows = max(1, math.ceil(num_panels / cols))
+  fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 4.2 * rows), squeeze=False)
+  for ax in axes.flat[num_panels:]:
+    ax.set_visible(False)
+  return plt, fig, axes.flat
+
+
+def _panels(agg: list[dict], keys=("dataset", "encoding")) -> dict:
+  panels = {}
+  for r in agg:
+    panels.setdefault(" / ".join(str(r[k]) for k in keys), []).append(r)
+  return panels
+
+
+def plot_depth(agg: list[dict], path: str) -> None:
+  """Spikes per neuron of each layer, one line per depth, a panel per dataset and encoding."""
+  panels = _panels(agg)
+  plt, fig, axes = _figure(len(panels))
+  for ax, (title, rows) in zip(axes, panels.items()):
+    for r in rows:
+      layers = r["spikes_per_neuron_by_layer_mean"]
+      ax.plot(range(1, len(layers) + 1), layers, "o-",
+              label=f"{r['depth']} layers ({100 * r['test_accuracy_mean']:.1f}%)")
+    ax.set(title=title, xlabel="hidden layer", ylabel="spikes per neuron per sample")
+    ax.legend(fontsize=8)
+  fig.tight_layout()
+  fig.savefig(path, dpi=110)
+  plt.close(fig)
+
+
+def plot_fronts(agg: list[dict], path: str) -> None:
+  """Accuracy vs spikes per neuron per method (filled: with silence term), a panel per
+  benchmark and encoding."""
+  panels = _panels(agg, ("dataset", "network", "encoding"))
+  plt, fig, axes = _figure(len(panels))
+  colors = dict(zip(("none", "all_spike", "excess_1phase", "excess_2phase"), "kbrg"))
+  for ax, (title, rows) in zip(axes, panels.items()):
+    for method, color in colors.items():
+      for silence in (False, True):
+        pts = sorted((r["spikes_per_neuron_mean"], r["test_accuracy_mean"]) for r in rows
+                     if r["method"] == method and r["silence"] == silence)
+        if pts:
+          x, y = zip(*pts)
+          ax.plot(x, y, "o-" if silence else "o--", color=color,
+                  markerfacecolor=color if silence else "none",
+                  label=method + (" + silence" if silence else ""))
+    ax.set(title=title, xlabel="hidden spikes per neuron per sample", ylabel="test accuracy",
+           xscale="symlog")
+    ax.legend(fontsize=7)
+  fig.tight_layout()
+  fig.savefig(path, dpi=110)
+  plt.close(fig)
+
+
+def plot_silent(agg: list[dict], path: str) -> None:
+  """Silent fraction vs lambda per penalised method, a panel per benchmark and encoding."""
+  panels = _panels([r for r in agg if r["method"] != "none"], ("dataset", "network", "encoding"))
+  plt, fig, axes = _figure(len(panels))
+  colors = dict(zip(("all_spike", "excess_1phase", "excess_2phase"), "brg"))
+  for ax, (title, rows) in zip(axes, panels.items()):
+    for method, color in colors.items():
+      for silence in (False, True):
+        pts = sorted((r["lam"], r["silent_fraction_mean"]) for r in rows
+                     if r["method"] == method and r["silence"] == silence)
+        if pts:
+          x, y = zip(*pts)
+          ax.plot(x, y, "o-" if silence else "o--", color=color,
+                  markerfacecolor=color if silence else "none",
+                  label=method + (" + silence" if silence else ""))
+    ax.set(title=title, xlabel="lambda", ylabel="silent fraction (test set)", xscale="log",
+           ylim=(-0.02, 1.02))
+    ax.legend(fontsize=7)
+  fig.tight_layout()
+  fig.savefig(path, dpi=110)
+  plt.close(fig)
+
+
+def write_table(results_dir: str, name: str, rows: list[dict], agg: list[dict], markdown: str,
+                intro: str) -> None:
+  """results/<name>.json (runs and aggregated rows) and results/<name>.md."""
+  os.makedirs(results_dir, exist_ok=True)
+  with open(os.path.join(results_dir, f"{name}.json"), "w") as f:
+    json.dump({"runs": rows, "aggregated": agg}, f, indent=1)
+  with open(os.path.join(results_dir, f"{name}.md"), "w") as f:
+    f.write(f"{intro}\n\n{markdown}\n")
+
+
+def update_doc(doc_path: str, suite_name: str, section: str) -> None:
+  """Replaces (or appends) the generated section of ``suite_name`` in ``doc_path``, keeping
+  everything else (the hand-written reading) as it is."""
+  start, end = f"<!-- generated: {suite_name} -->", f"<!-- end generated: {suite_name} -->"
+  text = open(doc_path).read() if os.path.exists(doc_path) else "# Results\n"
+  block = f"{start}\n{section.strip()}\n{end}"
+  if start in text and end in text:
+    text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
+  else:
+    text = text.rstrip("\n") + "\n\n" + block + "\n"
+  os.makedirs(os.path.dirname(doc_path) or ".", exist_ok=True)
+  with open(doc_path, "w") as f:
+    f.write(text)

@@ -1,0 +1,164 @@
+"""The experiment suite: the runs each table needs, resuming, tables, plots and the docs section."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from configs import tables_quick
+from snn_jax import data
+from snn_jax import suite
+from snn_jax import sweep
+from snn_jax import tables
+
+
+def tiny_suite():
+  """tables_quick shrunk to digits: 128 images, 1 + 1 epochs, T = 6, 16-wide nets."""
+  s = tables_quick.get_config()
+  s.name = "tiny"
+  s.run.data.name = "digits"
+  s.run.data.train_size, s.run.data.test_size = 128, 100
+  s.run.train.batch_size, s.run.train.eval_batch_size = 32, 100
+  s.run.encoding.num_steps = 6
+  s.networks.fc.hidden = (16, 16)
+  s.depth.datasets, s.depth.hidden_layers, s.depth.width = ("digits",), (1, 2), 16
+  s.penalties.benchmarks = ("digits/fc",)
+  s.penalties.lambda_excess = s.penalties.lambda_all = (0.3,)
+  return s
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+  root = tmp_path_factory.mktemp("suite")
+  doc = root / "RESULTS.md"
+  doc.write_text("# Results\n\nA hand-written reading.\n")
+  out = suite.run(tiny_suite(), str(root / "runs"), str(root / "results"), str(doc), "cmd")
+  return root, out
+
+
+def test_every_table_plot_and_the_doc_section(finished):
+  root, out = finished
+  results = root / "results"
+  for name, lines in (("depth", 4), ("penalties", 16), ("encodings", 8)):
+    saved = json.loads((results / f"{name}.json").read_text())
+    assert saved["aggregated"] == json.loads(json.dumps(out[name]))
+    assert (results / f"{name}.md").read_text().count("\n| digits |") == lines
+  for png in ("depth", "penalties_front", "penalties_silent"):
+    assert (results / f"{png}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+  text = (root / "RESULTS.md").read_text()
+  assert text.startswith("# Results\n\nA hand-written reading.\n")
+  assert "<!-- generated: tiny -->" in text and "Table 3" in text
+
+
+def test_table_rows_cover_the_grid(finished):
+  _, out = finished
+  # depth: 1 dataset x 2 encodings x 2 depths; penalties: (none + 3 methods x 1 lambda) x 2
+  # silence settings x 2 encodings; encodings: one pick per method, silence and encoding.
+  assert len(out["depth"]) == 4 and len(out["penalties"]) == 16 and len(out["encodings"]) == 16
+  assert all(r["seeds"] == [0, 1] for r in out["depth"] + out["penalties"])
+  assert [len(r["spikes_per_neuron_by_layer_mean"]) for r in out["depth"][:2]] == [1, 2]
+
+
+def test_means_are_over_the_seed_runs(finished):
+  root, out = finished
+  runs = json.loads((root / "results" / "penalties.json").read_text())["runs"]
+  row = next(r for r in out["penalties"] if r["method"] == "excess_2phase" and r["silence"]
+             and r["encoding"] == "latency")
+  members = [r for r in runs if r["method"] == "excess_2phase" and r["silence"]
+             and r["encoding"] == "latency"]
+  assert len(members) == 2
+  acc = [m["test_accuracy"] for m in members]
+  assert row["test_accuracy_mean"] == pytest.approx(np.mean(acc))
+  assert row["test_accuracy_std"] == pytest.approx(np.std(acc))
+  config = json.loads(open(os.path.join(members[0]["workdir"], "config.json")).read())
+  assert config["phase2"]["lambda_excess"] == 0.3 and config["phase2"]["lambda_silence"] == 1.0
+  assert config["train"]["phase1_epochs"] == 1 and config["encoding"]["name"] == "latency"
+
+
+def test_rerun_reads_finished_runs_back_and_redoes_missing_ones(finished):
+  root, out = finished
+  args = (tiny_suite(), str(root / "runs"), str(root / "results"), str(root / "RESULTS.md"), "cmd")
+  again = suite.run(*args)
+  assert again["penalties"] == out["penalties"]
+  log = json.loads((root / "results" / "suite.json").read_text())
+  assert [i["runs_trained"] for i in log] == [40, 0] and log[1]["runs_reused"] == 40
+  victim = json.loads((root / "results" / "depth.json").read_text())["runs"][0]["workdir"]
+  os.remove(os.path.join(victim, "summary.json"))
+  suite.run(*args)
+  log = json.loads((root / "results" / "suite.json").read_text())
+  assert log[2]["runs_trained"] == 1
+  assert os.path.exists(os.path.join(victim, "summary.json"))
+  text = (root / "RESULTS.md").read_text()
+  assert text.count("<!-- generated: tiny -->") == 1 and "over 3 invocation(s)" in text
+
+
+def test_changed_config_is_retrained_not_reused(tmp_path):
+  s = tiny_suite()
+  group = suite.depth_groups(s, str(tmp_path))[0]
+  rows, _, trained = suite.run_groups([group])
+  assert trained == 2
+  s.run.train.epochs = 1
+  s.run.train.phase1_epochs = 0
+  changed = suite.depth_groups(s, str(tmp_path))[0]
+  assert [r.workdir for r in changed] == [r.workdir for r in group]
+  _, _, trained = suite.run_groups([changed])
+  assert trained == 2  # same directories, different config: trained again (old files archived)
+  assert os.path.isdir(os.path.join(group[0].workdir, "archive"))
+
+
+def test_methods_set_the_right_weights_and_phases():
+  base = suite.run_config(tiny_suite(), "digits", "rate", "fc")
+  two = suite.apply_method(base, "excess_2phase", 0.5, 1.0)
+  one = suite.apply_method(base, "excess_1phase", 0.5, 0.0)
+  spikes = suite.apply_method(base, "all_spike", 0.5, 0.0)
+  assert (two.phase2.lambda_excess, two.train.phase1_epochs, two.phase2.lambda_silence) == (
+      0.5, 1, 1.0)
+  assert (one.phase2.lambda_excess, one.train.phase1_epochs) == (0.5, 0)
+  assert (spikes.phase2.lambda_all, spikes.phase2.lambda_excess, spikes.train.phase1_epochs) == (
+      0.5, 0.0, 0)
+  assert base.model.hidden == (16, 16) and base.phase1.lambda_excess == 0.0
+
+
+def test_bad_suites_are_refused():
+  s = tiny_suite()
+  s.penalties.benchmarks = ("digits",)
+  with pytest.raises(ValueError, match="<dataset>/<network>"):
+    suite.check_suite(s)
+  s.penalties.benchmarks = ("digits/resnet",)
+  with pytest.raises(ValueError, match="resnet"):
+    suite.check_suite(s)
+  members = [suite.run_config(tiny_suite(), "digits", "rate", "fc") for _ in range(2)]
+  members[1].encoding.num_steps = 9
+  with pytest.raises(ValueError, match="encoding.num_steps"):
+    sweep.check_vmappable(members)
+
+
+def test_unavailable_tfds_dataset_is_skipped_not_fatal(tmp_path):
+  s = tiny_suite()
+  s.networks.conv = {"name": "conv", "channels": (4,), "strides": (2,), "hidden": ()}
+  s.penalties.benchmarks = ("cifar10/conv",)
+  try:
+    import tensorflow_datasets  # pylint: disable=import-outside-toplevel,unused-import
+    pytest.skip("tensorflow-datasets is installed: cifar10 may load")
+  except ImportError:
+    pass
+  rows, skipped, trained = suite.run_groups(suite.penalty_groups(s, str(tmp_path))[:1])
+  assert rows == [] and trained == 0 and "cifar10" in skipped[0]
+  s.penalties.benchmarks = ("mnist/fc",)
+  s.run.data.data_dir = str(tmp_path / "nowhere")
+  s.run.data.source = "idx"
+  with pytest.raises(data.DataError):  # missing MNIST is an error, not a skip
+    suite.run_groups(suite.penalty_groups(s, str(tmp_path))[:1])
+
+
+def test_best_lambda_is_the_sparsest_within_tolerance():
+  def row(method, lam, acc, spikes, silence=False):
+    return dict(dataset="d", network="n", encoding="rate", method=method, silence=silence,
+                lam=lam, test_accuracy_mean=acc, spikes_per_neuron_mean=spikes)
+  agg = [row("none", 0, 0.95, 5.0), row("excess_2phase", 0.1, 0.948, 1.0),
+         row("excess_2phase", 1.0, 0.90, 0.1), row("all_spike", 0.1, 0.80, 0.5),
+         row("all_spike", 1.0, 0.10, 0.0)]
+  best = {r["method"]: r for r in tables.best_lambdas(agg, 0.01)}
+  assert best["excess_2phase"]["lam"] == 0.1
+  assert best["all_spike"]["lam"] == 0.1 and best["all_spike"]["selected_by"].startswith("most")
+  assert best["none"]["lam"] == 0
