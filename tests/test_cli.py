@@ -40,3 +40,33 @@ def test_wrong_type_fails_naming_the_key(tmp_path):
   assert result.returncode != 0
   assert "train.epochs" in result.stderr and "abc" in result.stderr
   assert not (tmp_path / "run" / "metrics.jsonl").exists()
+
+
+def _tables(tmp_path, *overrides):
+  return subprocess.run(
+      [sys.executable, "-m", "experiments.tables", "--config", "configs/tables_quick.py",
+       "--workdir", str(tmp_path / "runs"), "--results", str(tmp_path / "results"),
+       "--doc", str(tmp_path / "RESULTS.md"), *overrides],
+      cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_tables_cli_runs_a_tiny_suite(tmp_path):
+  tiny = ["--config.run.data.train_size=64", "--config.run.data.test_size=50",
+          "--config.run.train.batch_size=32", "--config.run.encoding.num_steps=4",
+          "--config.depth.datasets=('digits',)", "--config.depth.hidden_layers=(1,)",
+          "--config.depth.width=8", "--config.penalties.benchmarks=('digits/fc',)",
+          "--config.networks.fc.hidden=(8,8)", "--config.penalties.lambda_excess=(0.1,)",
+          "--config.penalties.lambda_all=(0.1,)", "--config.seeds=(0,)",
+          "--config.encodings=('rate',)"]
+  result = _tables(tmp_path, *tiny)
+  assert result.returncode == 0, result.stderr[-3000:]
+  doc = (tmp_path / "RESULTS.md").read_text()
+  assert "python -m experiments.tables --config configs/tables_quick.py" in doc
+  penalties = json.loads((tmp_path / "results" / "penalties.json").read_text())
+  assert len(penalties["runs"]) == 8  # (none + 3 methods) x without/with silence
+
+
+def test_tables_cli_unknown_key_fails_before_running(tmp_path):
+  result = _tables(tmp_path, "--config.penalties.lambda_exces=(1.0,)")
+  assert result.returncode != 0 and "lambda_exces" in result.stderr
+  assert not (tmp_path / "runs").exists() and not (tmp_path / "RESULTS.md").exists()
