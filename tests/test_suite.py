@@ -5,6 +5,7 @@ import os
 import numpy as np
 import pytest
 
+from configs import tables_full
 from configs import tables_quick
 from snn_jax import data
 from snn_jax import suite
@@ -162,3 +163,13 @@ def test_best_lambda_is_the_sparsest_within_tolerance():
   assert best["excess_2phase"]["lam"] == 0.1
   assert best["all_spike"]["lam"] == 0.1 and best["all_spike"]["selected_by"].startswith("most")
   assert best["none"]["lam"] == 0
+
+
+def test_full_suite_is_well_formed():
+  full = tables_full.get_config()
+  suite.check_suite(full)
+  groups = suite.penalty_groups(full, "/nowhere")
+  assert len(groups) == 5 * 2 and {len(g) for g in groups} == {(1 + 3 * 6) * 2 * 3}
+  conv = next(g for g in groups if g[0].labels["network"] == "conv")
+  assert conv[0].config.model.name == "conv" and conv[0].config.data.train_size == 0
+  assert len(suite.depth_groups(full, "/nowhere")) == 2 * 2 * 5
