@@ -36,17 +36,21 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
     raise ValueError(f"unknown reset {reset!r}; choose one of {RESETS}")
   spike_fn = surrogate or surrogate_lib.fast_sigmoid()
 
+  # The scan stacks x = v - theta and the spikes are taken from it afterwards, on all steps at
+  # once: the same values, but with a detached reset no surrogate sits inside the loop, so
+  # (reset "subtract") its gradient is a linear recurrence without per-step residuals.
   def step(v, current):
     v = beta * v + current
-    s = spike_fn(v - threshold)
-    r = jax.lax.stop_gradient(s) if detach_reset else s
+    x = v - threshold
+    r = spike_fn(x)
+    r = jax.lax.stop_gradient(r) if detach_reset else r
     v = v - threshold * r if reset == "subtract" else v * (1.0 - r)
-    return v, (s, v)
+    return v, (x, v)
 
   v0 = jnp.zeros(jnp.broadcast_shapes(currents.shape[1:], jnp.shape(beta), jnp.shape(threshold)),
                  currents.dtype)
-  _, (spikes, membrane) = jax.lax.scan(step, v0, currents, unroll=unroll)
-  return spikes, membrane
+  _, (x, membrane) = jax.lax.scan(step, v0, currents, unroll=unroll)
+  return spike_fn(x), membrane
 
 
 def leaky_integrate(currents: jax.Array, *, beta) -> jax.Array:
