@@ -4,7 +4,7 @@ r"""The experiment suite at full scale, meant for a GPU (make tables).
       --results results/full
 
 tables_quick.py at full scale: all 60,000 training and 10,000 test images, 10 epochs
-(two-phase: 5 + 5), three seeds, six lambdas per method, and table 2 also on the conv net
+(two-phase: 5 + 5), three seeds, seven lambdas per method, and table 2 also on the conv net
 (32s1-64s2-64s2, dense 256) and on CIFAR-10 (through tensorflow-datasets; skipped, and
 said so in the results, where it cannot be loaded). Not yet run: no GPU was lent to the
 session that wrote it; by the measured H200 throughput (docs/BENCHMARKS.md) expect hours on
@@ -26,7 +26,7 @@ def get_config():
                      "hidden": (256,)}
   c.penalties.benchmarks = ("mnist/fc", "fashion_mnist/fc", "mnist/conv", "fashion_mnist/conv",
                             "cifar10/conv")
-  c.penalties.lambda_excess = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
-  c.penalties.lambda_all = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+  c.penalties.lambda_excess = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+  c.penalties.lambda_all = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
   c.penalties.chunk = 8
   return c

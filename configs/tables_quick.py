@@ -34,8 +34,8 @@ def get_config():
 
   c.penalties = ml_collections.ConfigDict()
   c.penalties.benchmarks = ("mnist/fc", "fashion_mnist/fc")
-  c.penalties.lambda_excess = (0.01, 0.1, 1.0)
-  c.penalties.lambda_all = (0.01, 0.1, 1.0)
+  c.penalties.lambda_excess = (0.001, 0.03, 1.0)
+  c.penalties.lambda_all = (0.001, 0.03, 1.0)
   c.penalties.lambda_silence = 1.0
   c.penalties.chunk = 0           # members per vmapped program (0 = the whole group)
 

@@ -169,7 +169,7 @@ def test_full_suite_is_well_formed():
   full = tables_full.get_config()
   suite.check_suite(full)
   groups = suite.penalty_groups(full, "/nowhere")
-  assert len(groups) == 5 * 2 and {len(g) for g in groups} == {(1 + 3 * 6) * 2 * 3}
+  assert len(groups) == 5 * 2 and {len(g) for g in groups} == {(1 + 3 * 7) * 2 * 3}
   conv = next(g for g in groups if g[0].labels["network"] == "conv")
   assert conv[0].config.model.name == "conv" and conv[0].config.data.train_size == 0
   assert len(suite.depth_groups(full, "/nowhere")) == 2 * 2 * 5
