@@ -4,16 +4,19 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export SNN_JAX_DATA_DIR ?= $(abspath ../shared/data)
 export PYTHONHASHSEED := 0
+# With an NVIDIA driver present, jax comes with its CUDA plugin, so the same targets use the GPU.
+EXTRAS ?= $(if $(shell command -v nvidia-smi 2>/dev/null),test$(COMMA)gpu,test)
+COMMA := ,
 
 .PHONY: setup train test sweep bench tables-quick tables clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[$(EXTRAS)]'
 	touch $@
 
-## setup: create .venv and install snn-jax with its test tools (pinned by constraints.txt)
+## setup: create .venv and install snn-jax with its test tools (pinned by constraints.txt; CUDA jax where nvidia-smi exists)
 setup: $(VENV)/.installed
 
 ## train: train the default config (configs/digits.py, embedded data) into runs/digits

@@ -184,7 +184,10 @@ def machine() -> str:
 def log_invocation(results_dir: str, record: dict) -> list[dict]:
   """Appends ``record`` to results_dir/suite.json; returns every invocation so far."""
   path = os.path.join(results_dir, "suite.json")
-  runs = json.load(open(path)) if os.path.exists(path) else []
+  runs = []
+  if os.path.exists(path):
+    with open(path) as f:
+      runs = json.load(f)
   runs.append(record)
   os.makedirs(results_dir, exist_ok=True)
   with open(path, "w") as f:
@@ -205,6 +208,8 @@ def run(suite, workdir: str, results_dir: str, doc_path: str, command: str) -> d
   penalties = tables.aggregate(penalty_rows, tables.PENALTY_KEYS)
   tables.mark_fronts(penalties)
   best = tables.best_lambdas(penalties, suite.encodings_table.accuracy_tolerance)
+  picked = {tuple(b[k] for k in tables.PENALTY_KEYS) for b in best}
+  best_rows = [r for r in penalty_rows if tuple(r[k] for k in tables.PENALTY_KEYS) in picked]
   seeds = f"mean ± s.d. over seeds {tuple(suite.seeds)}"
   md = {
       "depth": (f"Table 1: no-penalty MLPs of growing depth ({seeds}).",
@@ -217,7 +222,7 @@ def run(suite, workdir: str, results_dir: str, doc_path: str, command: str) -> d
                     f"with the fewest spikes per neuron among those within "
                     f"{suite.encodings_table.accuracy_tolerance:.1%} accuracy of no penalty "
                     f"(without silence term), else (marked †) the most accurate ({seeds}).",
-                    tables.encodings_markdown(best, tuple(suite.encodings)), penalty_rows, best),
+                    tables.encodings_markdown(best, tuple(suite.encodings)), best_rows, best),
   }
   for name, (intro, markdown, rows, agg) in md.items():
     tables.write_table(results_dir, name, rows, agg, markdown, intro)

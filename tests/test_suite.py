@@ -60,6 +60,14 @@ def test_table_rows_cover_the_grid(finished):
   assert [len(r["spikes_per_neuron_by_layer_mean"]) for r in out["depth"][:2]] == [1, 2]
 
 
+def test_encodings_table_keeps_only_the_picked_runs(finished):
+  root, out = finished
+  runs = json.loads((root / "results" / "encodings.json").read_text())["runs"]
+  assert len(runs) == 2 * len(out["encodings"])  # the two seeds of each pick
+  picked = {(b["encoding"], b["method"], b["silence"], b["lam"]) for b in out["encodings"]}
+  assert {(r["encoding"], r["method"], r["silence"], r["lam"]) for r in runs} == picked
+
+
 def test_means_are_over_the_seed_runs(finished):
   root, out = finished
   runs = json.loads((root / "results" / "penalties.json").read_text())["runs"]
