@@ -140,7 +140,8 @@ def load_tfds(name: str) -> Dataset:
     import tensorflow_datasets as tfds  # pylint: disable=import-outside-toplevel
   except ImportError as e:
     raise DataError(f"{name} needs tensorflow-datasets, which is not installed "
-                    "(pip install -e '.[tfds]'). " + HOW_TO_GET) from e
+                    "(pip install -e '.[tfds]')" +
+                    ("." if name in TFDS_ONLY else ". " + HOW_TO_GET)) from e
   splits = []
   for split in ("train", "test"):
     try:

@@ -139,15 +139,16 @@ def run_groups(groups: list[list[Run]], chunk: int = 0) -> tuple[list[dict], lis
   for i, group in enumerate(groups):
     first = group[0]
     done = sum(sweep.is_done(r.config, r.workdir) for r in group)
-    print(f"[{i + 1}/{len(groups)}] {first.labels} x {len(group)} runs ({done} already done)",
-          flush=True)
+    shared = {k: v for k, v in first.labels.items() if all(r.labels[k] == v for r in group)}
+    print(f"[{i + 1}/{len(groups)}] {shared}: {len(group)} runs ({done} already done)", flush=True)
     try:
       summaries = sweep.train_in_chunks([r.config for r in group], [r.workdir for r in group],
                                         chunk, resume=True)
     except data_lib.DataError as e:
       if first.config.data.name not in data_lib.TFDS_ONLY:
         raise
-      skipped.append(f"{first.config.data.name}: {e}")
+      if str(e) not in skipped:
+        skipped.append(str(e))
       print(f"skipped: {e}", flush=True)
       continue
     rows += [{**r.labels, "workdir": r.workdir, **s} for r, s in zip(group, summaries)]
