@@ -167,51 +167,42 @@ def plot_depth(agg: list[dict], path: str) -> None:
   plt.close(fig)
 
 
-def plot_fronts(agg: list[dict], path: str) -> None:
-  """Accuracy vs spikes per neuron per method (filled: with silence term), a panel per
-  benchmark and encoding."""
+METHOD_COLORS = {"none": "k", "all_spike": "b", "excess_1phase": "r", "excess_2phase": "g"}
+
+
+def _plot_methods(agg: list[dict], path: str, x: str, y: str, axis: dict) -> None:
+  """``y`` vs ``x`` per method and silence setting (dashed, hollow: without the silence term),
+  a panel per benchmark and encoding."""
   panels = _panels(agg, ("dataset", "network", "encoding"))
   plt, fig, axes = _figure(len(panels))
-  colors = dict(zip(("none", "all_spike", "excess_1phase", "excess_2phase"), "kbrg"))
   for ax, (title, rows) in zip(axes, panels.items()):
-    for method, color in colors.items():
+    for method, color in METHOD_COLORS.items():
       for silence in (False, True):
-        pts = sorted((r["spikes_per_neuron_mean"], r["test_accuracy_mean"]) for r in rows
+        pts = sorted((r[x], r[y]) for r in rows
                      if r["method"] == method and r["silence"] == silence)
         if pts:
-          x, y = zip(*pts)
-          ax.plot(x, y, "o-" if silence else "o--", color=color,
+          ax.plot(*zip(*pts), "o-" if silence else "o--", color=color,
                   markerfacecolor=color if silence else "none",
                   label=method + (" + silence" if silence else ""))
-    ax.set(title=title, xlabel="hidden spikes per neuron per sample", ylabel="test accuracy",
-           xscale="symlog")
+    ax.set(title=title, **axis)
     ax.legend(fontsize=7)
   fig.tight_layout()
   fig.savefig(path, dpi=110)
   plt.close(fig)
+
+
+def plot_fronts(agg: list[dict], path: str) -> None:
+  """Accuracy vs spikes per neuron per method (the fronts)."""
+  _plot_methods(agg, path, "spikes_per_neuron_mean", "test_accuracy_mean",
+                dict(xlabel="hidden spikes per neuron per sample", ylabel="test accuracy",
+                     xscale="symlog"))
 
 
 def plot_silent(agg: list[dict], path: str) -> None:
-  """Silent fraction vs lambda per penalised method, a panel per benchmark and encoding."""
-  panels = _panels([r for r in agg if r["method"] != "none"], ("dataset", "network", "encoding"))
-  plt, fig, axes = _figure(len(panels))
-  colors = dict(zip(("all_spike", "excess_1phase", "excess_2phase"), "brg"))
-  for ax, (title, rows) in zip(axes, panels.items()):
-    for method, color in colors.items():
-      for silence in (False, True):
-        pts = sorted((r["lam"], r["silent_fraction_mean"]) for r in rows
-                     if r["method"] == method and r["silence"] == silence)
-        if pts:
-          x, y = zip(*pts)
-          ax.plot(x, y, "o-" if silence else "o--", color=color,
-                  markerfacecolor=color if silence else "none",
-                  label=method + (" + silence" if silence else ""))
-    ax.set(title=title, xlabel="lambda", ylabel="silent fraction (test set)", xscale="log",
-           ylim=(-0.02, 1.02))
-    ax.legend(fontsize=7)
-  fig.tight_layout()
-  fig.savefig(path, dpi=110)
-  plt.close(fig)
+  """Silent fraction vs lambda per penalised method."""
+  _plot_methods([r for r in agg if r["method"] != "none"], path, "lam", "silent_fraction_mean",
+                dict(xlabel="lambda", ylabel="silent fraction (test set)", xscale="log",
+                     ylim=(-0.02, 1.02)))
 
 
 def write_table(results_dir: str, name: str, rows: list[dict], agg: list[dict], markdown: str,
