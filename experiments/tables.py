@@ -7,7 +7,7 @@ Each run lives in its own directory under --workdir; a rerun skips every run who
 summary.json is there for the same config. Writes <results>/{depth,penalties,encodings}.{json,md},
 <results>/{depth,penalties_front,penalties_silent}.png, <results>/suite.json (invocations) and
 the suite's generated section of --doc (the rest of that file is left as it is).
-Suite keys are overridden like config keys: --config.seeds=0, --config.run.train.epochs=1.
+Suite keys are overridden like config keys: --config.seeds="(0,)", --config.run.train.epochs=1.
 """
 import sys
 

@@ -160,6 +160,8 @@ def check_suite(suite) -> None:
   """Clear errors for grids that cannot make their table."""
   if not suite.seeds or not suite.encodings:
     raise ValueError("suite.seeds and suite.encodings must be non-empty")
+  if not suite.depth.datasets and not suite.penalties.benchmarks:
+    raise ValueError("nothing to run: depth.datasets and penalties.benchmarks are both empty")
   if min(suite.depth.hidden_layers, default=1) < 1:
     raise ValueError(f"depth.hidden_layers must be >= 1, got {tuple(suite.depth.hidden_layers)}")
   if suite.penalties.lambda_silence <= 0:

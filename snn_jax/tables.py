@@ -154,6 +154,8 @@ def _panels(agg: list[dict], keys=("dataset", "encoding")) -> dict:
 def plot_depth(agg: list[dict], path: str) -> None:
   """Spikes per neuron of each layer, one line per depth, a panel per dataset and encoding."""
   panels = _panels(agg)
+  if not panels:
+    return
   plt, fig, axes = _figure(len(panels))
   for ax, (title, rows) in zip(axes, panels.items()):
     for r in rows:
@@ -174,6 +176,8 @@ def _plot_methods(agg: list[dict], path: str, x: str, y: str, axis: dict) -> Non
   """``y`` vs ``x`` per method and silence setting (dashed, hollow: without the silence term),
   a panel per benchmark and encoding."""
   panels = _panels(agg, ("dataset", "network", "encoding"))
+  if not panels:
+    return
   plt, fig, axes = _figure(len(panels))
   for ax, (title, rows) in zip(axes, panels.items()):
     for method, color in METHOD_COLORS.items():

@@ -136,6 +136,9 @@ def test_bad_suites_are_refused():
   s.penalties.benchmarks = ("digits/resnet",)
   with pytest.raises(ValueError, match="resnet"):
     suite.check_suite(s)
+  s.penalties.benchmarks, s.depth.datasets = (), ()
+  with pytest.raises(ValueError, match="nothing to run"):
+    suite.check_suite(s)
   members = [suite.run_config(tiny_suite(), "digits", "rate", "fc") for _ in range(2)]
   members[1].encoding.num_steps = 9
   with pytest.raises(ValueError, match="encoding.num_steps"):
