@@ -15,16 +15,22 @@ METRICS = ("test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron", "si
 LAYER_METRICS = ("spikes_per_neuron_by_layer", "silent_fraction_by_layer")
 DEPTH_KEYS = ("dataset", "network", "encoding", "depth")
 PENALTY_KEYS = ("dataset", "network", "encoding", "method", "silence", "lam")
+PANEL_KEYS = ("dataset", "network", "encoding")
+
+
+def group_by(rows: list[dict], keys: tuple) -> dict[tuple, list[dict]]:
+  """Rows grouped by their values of ``keys``, groups and rows in first-seen order."""
+  groups = {}
+  for row in rows:
+    groups.setdefault(tuple(row[k] for k in keys), []).append(row)
+  return groups
 
 
 def aggregate(rows: list[dict], keys: tuple) -> list[dict]:
   """One row per distinct ``keys`` (first-seen order): ``<metric>_mean`` / ``_std`` over its
   seeds, ``seeds`` and ``diverged`` (runs whose loss turned NaN)."""
-  groups = {}
-  for row in rows:
-    groups.setdefault(tuple(row[k] for k in keys), []).append(row)
   out = []
-  for key, members in groups.items():
+  for key, members in group_by(rows, keys).items():
     agg = dict(zip(keys, key), seeds=[m["seed"] for m in members],
                diverged=sum(m.get("diverged_at_step") is not None for m in members))
     for metric in METRICS + LAYER_METRICS:
@@ -38,29 +44,20 @@ def aggregate(rows: list[dict], keys: tuple) -> list[dict]:
 def mark_fronts(agg: list[dict]) -> None:
   """Sets ``pareto`` on each row: on the accuracy-vs-spikes front of its dataset, network
   and encoding (means over seeds)."""
-  panels = {}
-  for row in agg:
-    panels.setdefault(panel_of(row), []).append(row)
-  for rows in panels.values():
+  for rows in group_by(agg, PANEL_KEYS).values():
     front = sweep.pareto_front([r["test_accuracy_mean"] for r in rows],
                                [r["spikes_per_neuron_mean"] for r in rows])
     for row, on in zip(rows, front):
       row["pareto"] = bool(on)
 
 
-def panel_of(row: dict) -> tuple:
-  return row["dataset"], row["network"], row["encoding"]
-
-
 def best_lambdas(agg: list[dict], tolerance: float) -> list[dict]:
   """Per panel, method and silence setting, the lambda table 3 compares: the one with the
   fewest spikes per neuron among those within ``tolerance`` (absolute accuracy) of the panel's
   no-penalty run, else the most accurate. Adds ``selected_by``."""
-  baseline = {panel_of(r): r["test_accuracy_mean"] for r in agg
-              if r["method"] == "none" and not r["silence"]}
-  choices = {}
-  for row in agg:
-    choices.setdefault(panel_of(row) + (row["method"], row["silence"]), []).append(row)
+  choices = group_by(agg, PANEL_KEYS + ("method", "silence"))
+  baseline = {key[:3]: rows[0]["test_accuracy_mean"] for key, rows in choices.items()
+              if key[3:] == ("none", False)}
   best = []
   for key, rows in choices.items():
     floor = baseline.get(key[:3], math.inf) - tolerance
@@ -145,10 +142,8 @@ def _figure(num_panels: int):
 
 
 def _panels(agg: list[dict], keys=("dataset", "encoding")) -> dict:
-  panels = {}
-  for r in agg:
-    panels.setdefault(" / ".join(str(r[k]) for k in keys), []).append(r)
-  return panels
+  """Plot panels: title -> rows."""
+  return {" / ".join(map(str, key)): rows for key, rows in group_by(agg, keys).items()}
 
 
 def plot_depth(agg: list[dict], path: str) -> None:
@@ -175,7 +170,7 @@ METHOD_COLORS = {"none": "k", "all_spike": "b", "excess_1phase": "r", "excess_2p
 def _plot_methods(agg: list[dict], path: str, x: str, y: str, axis: dict) -> None:
   """``y`` vs ``x`` per method and silence setting (dashed, hollow: without the silence term),
   a panel per benchmark and encoding."""
-  panels = _panels(agg, ("dataset", "network", "encoding"))
+  panels = _panels(agg, PANEL_KEYS)
   if not panels:
     return
   plt, fig, axes = _figure(len(panels))
