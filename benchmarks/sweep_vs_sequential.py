@@ -42,7 +42,7 @@ def end_to_end_seconds(exp, configs) -> float:
 def steady_state_seconds(exp, configs, steps: int) -> float:
   """Seconds for ``steps`` vmapped train steps of ``configs`` after one warm-up step."""
   state = train.stack([exp.init_state(c) for c in configs])
-  step = jax.jit(jax.vmap(exp.train_step, in_axes=(0, None, None)), donate_argnums=0)
+  step = exp.members_train_step()
   batch = next(exp.epochs())[1][0]
   images, labels = exp.dataset.train_images[batch], exp.dataset.train_labels[batch]
   state, _ = step(state, images, labels)

@@ -180,6 +180,11 @@ class Experiment:
     return create_train_state(config or self.config, self.model, self.tx,
                               self.dataset.train_images[:1], self.encode, self.steps_per_epoch)
 
+  def members_train_step(self) -> Callable:
+    """``train_step`` jitted and vmapped over a stacked state of K members sharing one batch
+    (the state's buffers are donated)."""
+    return jax.jit(jax.vmap(self.train_step, in_axes=(0, None, None)), donate_argnums=0)
+
   def epochs(self):
     """Yields ``(epoch, batch index array [steps, batch])``; the order comes from data.shuffle_seed."""
     rng = np.random.default_rng(self.config.data.shuffle_seed)
@@ -218,7 +223,7 @@ def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
   runs = [reporting.RunFiles(w, c) for c, w in zip(configs, workdirs)]
   state = stack([exp.init_state(c) for c in configs])
   seeds = jnp.array([c.seed for c in configs])
-  train_step = jax.jit(jax.vmap(exp.train_step, in_axes=(0, None, None)), donate_argnums=0)
+  train_step = exp.members_train_step()
   eval_step = jax.jit(jax.vmap(exp.eval_step, in_axes=(0, None, None, None, 0)))
   progress = reporting.Progress(t.epochs * exp.steps_per_epoch)
   diverged = [None] * len(runs)
