@@ -72,6 +72,10 @@ def base_config() -> ml_collections.ConfigDict:
   c.train.batch_size = 128
   c.train.eval_batch_size = 1000
   c.train.log_every_steps = 50
+  # Diverged: cross-entropy above this factor x its first-step value (0 = only NaN/inf counts).
+  c.train.divergence_factor = 100.0
+  # Collapsed: test accuracy within this of the majority-class rate, or every hidden neuron silent.
+  c.train.collapse_margin = 0.02
 
   c.energy = ml_collections.ConfigDict()
   c.energy.e_ac_pj = 0.9          # 45 nm accumulate (Horowitz, ISSCC 2014)

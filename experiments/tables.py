@@ -15,6 +15,7 @@ from absl import app
 from absl import flags
 from ml_collections import config_flags
 
+from experiments import cli
 from snn_jax import suite
 
 FLAGS = flags.FLAGS
@@ -33,4 +34,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

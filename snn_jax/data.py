@@ -11,6 +11,7 @@ Sources:
   auto: idx when the files are there, else tfds.
 """
 import gzip
+import importlib.util
 import os
 import struct
 import zlib
@@ -45,30 +46,28 @@ class Dataset(NamedTuple):
 
 def load(data_config) -> Dataset:
   """The dataset ``data_config.name`` from ``data_config.source``, cut to the configured sizes."""
+  return truncate(load_full(data_config), data_config.train_size, data_config.test_size)
+
+
+def load_full(data_config) -> Dataset:
+  """The whole dataset ``data_config.name`` from ``data_config.source``."""
   name, source = data_config.name, data_config.source
   if name == "digits":
-    ds = load_digits()
-  elif name in IDX_FOLDERS:
+    return load_digits()
+  if name in IDX_FOLDERS:
     if source not in ("auto", "idx", "tfds"):
       raise ValueError(f"data.source={source!r}; choose 'auto', 'idx' or 'tfds'")
     folder = find_idx_folder(name, data_config.data_dir)
-    if source == "idx" or (source == "auto" and folder):
-      if not folder:
-        where = _candidate_dirs(name, data_config.data_dir)
-        raise DataError((f"no {name} IDX files found in {where}. " if where else
-                         f"no data directory for {name}: ${DATA_DIR_ENV} and data.data_dir are "
-                         "unset. ") + HOW_TO_GET)
-      ds = load_idx_folder(folder)
-    else:
-      ds = load_tfds(name)
-  elif name in TFDS_ONLY:
+    if folder and source != "tfds":
+      return load_idx_folder(folder)
+    if source == "idx" or (source == "auto" and not tfds_installed()):
+      raise DataError(missing_idx_message(name, data_config.data_dir, source))
+    return load_tfds(name)
+  if name in TFDS_ONLY:
     if source not in ("auto", "tfds"):
       raise ValueError(f"data.source={source!r}: {name} comes only from tfds ('auto' or 'tfds')")
-    ds = load_tfds(name)
-  else:
-    raise ValueError(f"data.name={name!r}; choose 'digits', 'mnist', 'fashion_mnist' or "
-                     "'cifar10'")
-  return _truncate(ds, data_config.train_size, data_config.test_size)
+    return load_tfds(name)
+  raise ValueError(f"data.name={name!r}; choose 'digits', 'mnist', 'fashion_mnist' or 'cifar10'")
 
 
 def load_digits(test_fraction: float = 0.2) -> Dataset:
@@ -96,6 +95,31 @@ def find_idx_folder(name: str, data_dir: str | None) -> str | None:
     if all(os.path.exists(os.path.join(folder, f)) for pair in IDX_FILES.values() for f in pair):
       return folder
   return None
+
+
+def missing_idx_message(name: str, data_dir: str | None, source: str) -> str:
+  """Every folder searched for ``name``'s IDX files and what each lacks, plus how to get them."""
+  candidates = _candidate_dirs(name, data_dir)
+  if not candidates:
+    where = (f"no data directory for {name}: ${DATA_DIR_ENV} and data.data_dir are unset")
+  else:
+    files = [f for pair in IDX_FILES.values() for f in pair]
+    found = []
+    for folder in candidates:
+      if not os.path.isdir(folder):
+        found.append(f"{folder} (no such directory)")
+        continue
+      missing = [f for f in files if not os.path.exists(os.path.join(folder, f))]
+      found.append(f"{folder} (missing {', '.join(missing)})" if len(missing) < len(files)
+                   else f"{folder} (none of the {len(files)} IDX files)")
+    where = f"no complete {name} IDX folder; searched " + "; ".join(found)
+  if source == "auto":
+    where += ", and tensorflow-datasets (the fallback) is not installed"
+  return f"{where}. {HOW_TO_GET}"
+
+
+def tfds_installed() -> bool:
+  return importlib.util.find_spec("tensorflow_datasets") is not None
 
 
 def load_idx_folder(folder: str) -> Dataset:
@@ -153,7 +177,7 @@ def load_tfds(name: str) -> Dataset:
   return Dataset(*splits, num_classes=10)
 
 
-def _truncate(ds: Dataset, train_size: int, test_size: int) -> Dataset:
+def truncate(ds: Dataset, train_size: int, test_size: int) -> Dataset:
   """Keeps the first ``train_size`` / ``test_size`` examples (0 keeps all)."""
   for size, field in ((train_size, "data.train_size"), (test_size, "data.test_size")):
     if size < 0:

@@ -1,7 +1,6 @@
 """Run outputs: the workdir files, the terminal progress bar and the results table."""
 import datetime
 import json
-import math
 import os
 import shutil
 import sys
@@ -13,8 +12,16 @@ import numpy as np
 RUN_FILES = ("config.json", "metrics.jsonl", "summary.json", "results.md")
 
 
-class NonFiniteLossError(FloatingPointError):
+class DivergenceError(FloatingPointError):
+  """A run's training loss blew up (see :mod:`snn_jax.health`)."""
+
+
+class NonFiniteLossError(DivergenceError):
   """The training loss became NaN or infinite."""
+
+
+class LossExplodedError(DivergenceError):
+  """The cross-entropy grew far above its first-step value while staying finite."""
 
 
 class RunFiles:
@@ -50,23 +57,15 @@ class RunFiles:
     print(table)
 
 
-def mean_of(step_metrics: list[dict]) -> dict:
-  """Means over steps of device metric dicts, as numpy arrays (one host sync)."""
-  stacked = jax.device_get(jax.tree.map(lambda *xs: np.stack(xs), *step_metrics))
-  return {k: np.mean(v, axis=0) for k, v in stacked.items()}
+def stack_steps(step_metrics: list[dict]) -> dict:
+  """Device metric dicts of consecutive steps as numpy arrays ``[steps, ...]`` (one host sync)."""
+  return jax.device_get(jax.tree.map(lambda *xs: np.stack(xs), *step_metrics))
 
 
-def is_finite(row: dict) -> bool:
-  """Whether the logged total loss is finite."""
-  return math.isfinite(row["total"])
-
-
-def nan_message(row: dict, step: int, metrics_path: str) -> str:
-  """What went wrong, where the metrics are and what to try."""
-  return (f"training loss is {row['total']} at step {step} (phase {row['phase']:.0f}; terms: "
-          + ", ".join(f"{k}={row[k]:.4g}" for k in ("ce", "excess", "all_spike", "silence"))
-          + f"). Metrics so far are in {metrics_path}. Try a lower learning rate or penalty "
-          "weights, or optim.grad_clip > 0.")
+def mean_over_steps(history: dict) -> dict:
+  """Each metric's mean over the steps of :func:`stack_steps`."""
+  with np.errstate(over="ignore"):  # a diverging run's losses may sum past float32's range
+    return {k: np.mean(v, axis=0) for k, v in history.items()}
 
 
 class Progress:

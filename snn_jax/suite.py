@@ -224,7 +224,8 @@ def run(suite, workdir: str, results_dir: str, doc_path: str, command: str) -> d
       "encodings": (f"Table 3: table 2 at each method's best lambda per encoding: the one "
                     f"with the fewest spikes per neuron among those within "
                     f"{suite.encodings_table.accuracy_tolerance:.1%} accuracy of no penalty "
-                    f"(without silence term), else (marked †) the most accurate ({seeds}).",
+                    f"(without silence term), else (marked †) the most accurate; runs that "
+                    f"diverged or collapsed are passed over (‡: all did) ({seeds}).",
                     tables.encodings_markdown(best, tuple(suite.encodings)), best_rows, best),
   }
   for name, (intro, markdown, rows, agg) in md.items():

@@ -13,7 +13,9 @@ import os
 import ml_collections
 import numpy as np
 
+from snn_jax import health
 from snn_jax import train as train_lib
+from snn_jax import validation
 
 # sweep key -> config key it sets in each member
 AXES = {
@@ -25,7 +27,7 @@ AXES = {
 }
 TABLE_COLUMNS = ("lambda_excess", "lambda_all", "lambda_silence", "phase1_epochs", "seed",
                  "test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron",
-                 "silent_fraction", "pareto")
+                 "silent_fraction", "pareto", "status")
 
 
 def default_sweep() -> ml_collections.ConfigDict:
@@ -53,13 +55,14 @@ def _get(config, dotted: str):
 
 def member_configs(config, sweep) -> list:
   """One config per point of the Cartesian product of the non-empty sweep axes."""
+  validation.check_sweep(sweep)
   axes = {k: tuple(sweep[k]) or (_get(config, path),) for k, path in AXES.items()}
   members = []
   for values in itertools.product(*axes.values()):
     member = ml_collections.ConfigDict(config.to_dict())
     for key, value in zip(axes, values):
       _set(member, AXES[key], value)
-    train_lib.check_config(member)
+    validation.check_config(member)
     members.append(member)
   return members
 
@@ -70,11 +73,14 @@ def member_label(index: int, member) -> str:
           f"_lsil{member.phase2.lambda_silence:g}_p1e{member.train.phase1_epochs}_seed{member.seed}")
 
 
-def pareto_front(accuracy, spikes) -> np.ndarray:
+def pareto_front(accuracy, spikes, usable=None) -> np.ndarray:
   """Mask of members no other member beats: higher-or-equal accuracy with fewer-or-equal
-  spikes, strictly better in one. Non-finite members are never on the front."""
+  spikes, strictly better in one. Non-finite members and those with ``usable`` False
+  (diverged or collapsed runs) are never on the front and beat no one."""
   acc, spk = np.asarray(accuracy, float), np.asarray(spikes, float)
   ok = np.isfinite(acc) & np.isfinite(spk)
+  if usable is not None:
+    ok &= np.asarray(usable, bool)
   front = ok.copy()
   for i in np.flatnonzero(ok):
     better = ok & (acc >= acc[i]) & (spk <= spk[i]) & ((acc > acc[i]) | (spk < spk[i]))
@@ -154,7 +160,8 @@ def run_sweep(config, sweep, workdir: str) -> list[dict]:
                  "lambda_silence": member.phase2.lambda_silence,
                  "phase1_epochs": member.train.phase1_epochs, "seed": member.seed,
                  "workdir": os.path.relpath(path, workdir), **summary})
-  front = pareto_front([r["test_accuracy"] for r in rows], [r["spikes_per_neuron"] for r in rows])
+  front = pareto_front([r["test_accuracy"] for r in rows], [r["spikes_per_neuron"] for r in rows],
+                       [health.is_usable(r) for r in rows])
   for row, on_front in zip(rows, front):
     row["pareto"] = bool(on_front)
   write_report(workdir, rows)
@@ -162,17 +169,25 @@ def run_sweep(config, sweep, workdir: str) -> list[dict]:
 
 
 def markdown_table(rows: list[dict], columns=TABLE_COLUMNS) -> str:
-  """Rows as a Markdown table (floats to 4 significant digits; diverged members flagged)."""
+  """Rows as a Markdown table (floats to 4 significant digits; ``status`` says which members
+  diverged or collapsed)."""
   def cell(row, col):
     v = row.get(col)
-    if col == "test_accuracy" and row.get("diverged_at_step") is not None:
-      return f"NaN loss at step {row['diverged_at_step']}"
+    if col == "status":
+      return run_status(row)
     if isinstance(v, bool):
       return "yes" if v else ""
     return f"{v:.4g}" if isinstance(v, float) else str(v)
   lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
   lines += ["| " + " | ".join(cell(r, c) for c in columns) + " |" for r in rows]
   return "\n".join(lines)
+
+
+def run_status(summary: dict) -> str:
+  """"diverged at step N", "collapsed" or "" (healthy), for tables."""
+  if summary.get("diverged_at_step") is not None:
+    return f"diverged at step {summary['diverged_at_step']}"
+  return "collapsed" if summary.get("collapsed") else ""
 
 
 def plot_front(rows: list[dict], path: str, title: str = "") -> None:
@@ -204,6 +219,6 @@ def write_report(workdir: str, rows: list[dict]) -> None:
     json.dump(rows, f, indent=2)
   with open(os.path.join(workdir, "sweep.md"), "w") as f:
     f.write("# Sweep\n\nPareto: no other member has higher-or-equal accuracy with fewer-or-equal "
-            "spikes per neuron.\n\n" + markdown_table(rows) + "\n\n![front](front.png)\n")
+            "spikes per neuron; diverged and collapsed members (status) are left out.\n\n" + markdown_table(rows) + "\n\n![front](front.png)\n")
   plot_front(rows, os.path.join(workdir, "front.png"))
   print(markdown_table(rows))

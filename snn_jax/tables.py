@@ -16,6 +16,7 @@ LAYER_METRICS = ("spikes_per_neuron_by_layer", "silent_fraction_by_layer")
 DEPTH_KEYS = ("dataset", "network", "encoding", "depth")
 PENALTY_KEYS = ("dataset", "network", "encoding", "method", "silence", "lam")
 PANEL_KEYS = ("dataset", "network", "encoding")
+UNUSABLE_PICK = "most accurate, though every lambda diverged or collapsed"
 
 
 def group_by(rows: list[dict], keys: tuple) -> dict[tuple, list[dict]]:
@@ -28,11 +29,13 @@ def group_by(rows: list[dict], keys: tuple) -> dict[tuple, list[dict]]:
 
 def aggregate(rows: list[dict], keys: tuple) -> list[dict]:
   """One row per distinct ``keys`` (first-seen order): ``<metric>_mean`` / ``_std`` over its
-  seeds, ``seeds`` and ``diverged`` (runs whose loss turned NaN)."""
+  seeds, ``seeds``, ``diverged`` and ``collapsed`` (how many of its runs did; see
+  :mod:`snn_jax.health`)."""
   out = []
   for key, members in group_by(rows, keys).items():
     agg = dict(zip(keys, key), seeds=[m["seed"] for m in members],
-               diverged=sum(m.get("diverged_at_step") is not None for m in members))
+               diverged=sum(m.get("diverged_at_step") is not None for m in members),
+               collapsed=sum(bool(m.get("collapsed")) for m in members))
     for metric in METRICS + LAYER_METRICS:
       values = np.array([m[metric] for m in members], float)
       agg[f"{metric}_mean"] = np.mean(values, axis=0).tolist()
@@ -41,12 +44,19 @@ def aggregate(rows: list[dict], keys: tuple) -> list[dict]:
   return out
 
 
+def is_usable(row: dict) -> bool:
+  """Whether an aggregated row may enter fronts and best-lambda picks: none of its seeds'
+  runs diverged or collapsed."""
+  return not row["diverged"] and not row.get("collapsed", 0)
+
+
 def mark_fronts(agg: list[dict]) -> None:
   """Sets ``pareto`` on each row: on the accuracy-vs-spikes front of its dataset, network
-  and encoding (means over seeds)."""
+  and encoding (means over seeds; rows with a diverged or collapsed run left out)."""
   for rows in group_by(agg, PANEL_KEYS).values():
     front = sweep.pareto_front([r["test_accuracy_mean"] for r in rows],
-                               [r["spikes_per_neuron_mean"] for r in rows])
+                               [r["spikes_per_neuron_mean"] for r in rows],
+                               [is_usable(r) for r in rows])
     for row, on in zip(rows, front):
       row["pareto"] = bool(on)
 
@@ -54,20 +64,25 @@ def mark_fronts(agg: list[dict]) -> None:
 def best_lambdas(agg: list[dict], tolerance: float) -> list[dict]:
   """Per panel, method and silence setting, the lambda table 3 compares: the one with the
   fewest spikes per neuron among those within ``tolerance`` (absolute accuracy) of the panel's
-  no-penalty run, else the most accurate. Adds ``selected_by``."""
+  no-penalty run, else the most accurate. Rows with a diverged or collapsed run are passed
+  over; where every lambda has one, the most accurate is shown, marked. Adds ``selected_by``."""
   choices = group_by(agg, PANEL_KEYS + ("method", "silence"))
   baseline = {key[:3]: rows[0]["test_accuracy_mean"] for key, rows in choices.items()
               if key[3:] == ("none", False)}
   best = []
   for key, rows in choices.items():
     floor = baseline.get(key[:3], math.inf) - tolerance
-    ok = [r for r in rows if r["test_accuracy_mean"] >= floor]
+    usable = [r for r in rows if is_usable(r)]
+    ok = [r for r in usable if r["test_accuracy_mean"] >= floor]
     if ok:
       pick = dict(min(ok, key=lambda r: r["spikes_per_neuron_mean"]),
                   selected_by=f"fewest spikes within {tolerance:.1%} of no penalty")
+    elif usable:
+      pick = dict(max(usable, key=lambda r: r["test_accuracy_mean"]),
+                  selected_by="most accurate (none within tolerance)")
     else:
       pick = dict(max(rows, key=lambda r: r["test_accuracy_mean"]),
-                  selected_by="most accurate (none within tolerance)")
+                  selected_by=UNUSABLE_PICK)
     best.append(pick)
   return best
 
@@ -83,7 +98,9 @@ def _table(header: list[str], lines: list[list]) -> str:
 
 
 def _diverged(row: dict) -> str:
-  return f" ({row['diverged']} NaN)" if row["diverged"] else ""
+  """" (1 diverged, 2 collapsed)": how many of the row's runs are unhealthy."""
+  notes = [f"{row[k]} {k}" for k in ("diverged", "collapsed") if row.get(k)]
+  return f" ({', '.join(notes)})" if notes else ""
 
 
 def depth_markdown(agg: list[dict]) -> str:
@@ -122,11 +139,19 @@ def encodings_markdown(best: list[dict], encodings: tuple) -> str:
     line = [dataset, network, method, "yes" if silence else ""]
     for e in encodings:
       r = per.get(e)
-      line += ([f"{r['lam']:g}" + ("" if r["selected_by"].startswith("fewest") else " †"), _pm(r, "test_accuracy", 100) + _diverged(r),
+      line += ([f"{r['lam']:g}" + _pick_mark(r), _pm(r, "test_accuracy", 100) + _diverged(r),
                 _pm(r, "spikes_per_neuron", 1, 3), _pm(r, "silent_fraction", 100, 1)]
                if r else ["-"] * 4)
     lines.append(line)
   return _table(header, lines)
+
+
+def _pick_mark(pick: dict) -> str:
+  """"" for a pick within tolerance, " †" for the most accurate instead, " ‡" when every
+  lambda diverged or collapsed."""
+  if pick["selected_by"].startswith("fewest"):
+    return ""
+  return " ‡" if pick["selected_by"] == UNUSABLE_PICK else " †"
 
 
 def _figure(num_panels: int):

@@ -17,10 +17,12 @@ import optax
 
 from snn_jax import data as data_lib
 from snn_jax import encoding as encoding_lib
+from snn_jax import health
 from snn_jax import losses
 from snn_jax import metrics as metrics_lib
 from snn_jax import models
 from snn_jax import reporting
+from snn_jax import validation
 
 PHASE_VALUES = ("lambda_excess", "lambda_all", "lambda_silence", "learning_rate")
 EVAL_SEED_OFFSET = 1_000_003  # eval encodings use their own fixed key stream
@@ -148,23 +150,16 @@ def encoder_from_config(encoding_config):
   return encoding_lib.get(encoding_config.name, encoding_config.num_steps, **options)
 
 
-def check_config(config) -> None:
-  """Clear errors for values that types alone do not rule out."""
-  t = config.train
-  if not 0 <= t.phase1_epochs <= t.epochs:
-    raise ValueError(f"train.phase1_epochs={t.phase1_epochs} must lie in [0, train.epochs={t.epochs}]")
-  for name in ("batch_size", "eval_batch_size", "log_every_steps", "epochs"):
-    if t[name] < 1:
-      raise ValueError(f"train.{name} must be >= 1, got {t[name]}")
-
-
 class Experiment:
   """Everything a run derives from its config: data, model, encoder and step functions."""
 
   def __init__(self, config):
-    check_config(config)
+    validation.check_config(config)
     self.config = config
-    self.dataset = data_lib.load(config.data)
+    full = data_lib.load_full(config.data)
+    validation.check_data_sizes(config, len(full.train_labels), len(full.test_labels))
+    self.dataset = data_lib.truncate(full, config.data.train_size, config.data.test_size)
+    self.chance_accuracy = health.majority_rate(self.dataset.test_labels)
     self.model = models.create(config.model, config.neuron, self.dataset.num_classes)
     self.encode = encoder_from_config(config.encoding)
     self.tx = make_optimizer(config.optim)
@@ -215,8 +210,10 @@ def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
   as one ``vmap``-ed program sharing ``exp``'s data stream; K = 1 is a single run.
 
   Each run gets the files of :func:`train_and_evaluate` in its workdir. With
-  ``stop_on_nan`` a non-finite loss raises; otherwise that member's summary gets
-  ``diverged_at_step`` and the others go on undisturbed.
+  ``stop_on_nan`` a diverged run (:mod:`snn_jax.health`) raises a
+  :class:`reporting.DivergenceError`; otherwise that member's summary gets
+  ``diverged_at_step`` and ``diverged_reason`` and the others go on undisturbed. Every
+  summary says whether the run ``collapsed`` (and why: ``collapse_reason``).
   Returns the stacked final state and one summary per run.
   """
   t = exp.config.train
@@ -227,6 +224,7 @@ def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
   eval_step = jax.jit(jax.vmap(exp.eval_step, in_axes=(0, None, None, None, 0)))
   progress = reporting.Progress(t.epochs * exp.steps_per_epoch)
   diverged = [None] * len(runs)
+  monitor = health.DivergenceMonitor(t.divergence_factor)
   pending, eval_seconds, start = [], 0.0, time.perf_counter()
   ds = exp.dataset
   for epoch, order in exp.epochs():
@@ -235,15 +233,17 @@ def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
       pending.append(step_metrics)
       step = progress.advance()
       if step % t.log_every_steps == 0 or step % exp.steps_per_epoch == 0:
-        rows = reporting.mean_of(pending)
+        history = reporting.stack_steps(pending)
+        rows = reporting.mean_over_steps(history)
+        events = monitor.check(history, first_step=step - len(pending) + 1)
         pending = []
         for k, run in enumerate(runs):
           row = {name: float(v[k]) for name, v in rows.items()}
           run.log({"kind": "train", "step": step, "epoch": epoch + 1, **row})
-          if diverged[k] is None and not reporting.is_finite(row):
+          if diverged[k] is None and k in events:
             if stop_on_nan:
-              raise reporting.NonFiniteLossError(reporting.nan_message(row, step, run.metrics_path))
-            diverged[k] = step
+              raise health.divergence_error(events[k], run.metrics_path)
+            diverged[k] = events[k]
         progress.show(epoch + 1, {name: float(np.nanmean(v)) for name, v in rows.items()})
     tic = time.perf_counter()
     sums = evaluate(eval_step, state.params, ds.test_images, ds.test_labels, t.eval_batch_size,
@@ -258,8 +258,11 @@ def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
                 train_samples_per_second=member_rate, steps=progress.step,
                 members_trained_together=len(runs),
                 aggregate_train_samples_per_second=member_rate * len(runs))
-  for run, summary, step in zip(runs, summaries, diverged):
-    summary.update(timing, diverged_at_step=step)
+  for run, summary, divergence in zip(runs, summaries, diverged):
+    collapse = health.collapse_reason(summary, exp.chance_accuracy, t.collapse_margin)
+    summary.update(timing, diverged_at_step=divergence.step if divergence else None,
+                   diverged_reason=divergence.reason if divergence else None,
+                   collapsed=collapse is not None, collapse_reason=collapse)
     run.finish(summary)
   return state, summaries
 
@@ -269,7 +272,8 @@ def train_and_evaluate(config, workdir: str) -> tuple[TrainState, dict]:
   (one row per log step and per eval), summary.json and results.md to ``workdir``.
 
   Returns ``(final state, summary)``. A non-finite loss stops the run with
-  :class:`snn_jax.reporting.NonFiniteLossError`.
+  :class:`snn_jax.reporting.NonFiniteLossError` naming its first non-finite step, an
+  exploding one with :class:`snn_jax.reporting.LossExplodedError` (see :mod:`snn_jax.health`).
   """
   state, (summary,) = train_members(Experiment(config), [config], [workdir])
   return unstack(state, 0), summary

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from configs import digits
+from snn_jax import health
 from snn_jax import sweep
 from snn_jax import train
 
@@ -74,18 +75,35 @@ def test_report_files(three_member_sweep):
     assert f.read(8) == b"\x89PNG\r\n\x1a\n"
   for r in rows:
     assert os.path.exists(os.path.join(workdir, r["workdir"], "summary.json"))
-  assert any(r["pareto"] for r in rows)
+  # Members this short may sit at chance (collapsed): only healthy ones may be on the front.
+  assert any(r["pareto"] for r in rows) == any(health.is_usable(r) for r in rows)
+  assert not any(r["pareto"] for r in rows if not health.is_usable(r))
 
 
 def test_nan_member_does_not_disturb_the_others(tmp_path):
   clean = sweep.run_sweep(tiny_config(), grid(lambda_excess=(0.0, 0.3)), str(tmp_path / "a"))
-  mixed = sweep.run_sweep(tiny_config(), grid(lambda_excess=(0.0, 0.3, 3e38)), str(tmp_path / "b"))
+  mixed = sweep.run_sweep(tiny_config(), grid(lambda_excess=(0.0, 0.3, float("inf"))),
+                          str(tmp_path / "b"))
   assert mixed[2]["diverged_at_step"] is not None
   assert not mixed[2]["pareto"]
   for a, b in zip(clean, mixed[:2]):
     assert b["diverged_at_step"] is None
     assert_close(a, b)
-  assert "NaN loss at step" in open(tmp_path / "b" / "sweep.md").read()
+  assert mixed[2]["diverged_reason"].startswith("training loss is ")  # inf or nan
+  assert f"diverged at step {mixed[2]['diverged_at_step']}" in open(tmp_path / "b" / "sweep.md").read()
+
+
+def test_exploded_member_is_flagged_and_left_off_the_front(tmp_path):
+  c = tiny_config()
+  c.phase1.learning_rate = 1e-2  # learns within 8 steps, so the calm member is not at chance
+  c.phase2.learning_rate = 1e6  # only members that reach phase 2 explode
+  rows = sweep.run_sweep(c, grid(phase1_epochs=(2, 0)), str(tmp_path))
+  calm, wild = rows
+  assert calm["diverged_at_step"] is None and calm["pareto"] == (not calm["collapsed"])
+  assert wild["diverged_at_step"] is not None and "cross-entropy" in wild["diverged_reason"]
+  assert not wild["pareto"]
+  table = open(tmp_path / "sweep.md").read()
+  assert f"diverged at step {wild['diverged_at_step']}" in table
 
 
 def test_chunks_give_the_same_results(tmp_path):
@@ -112,3 +130,7 @@ def test_pareto_front():
   spk = [1.0, 1.0, 2.0, 0.1, 0.0, 3.0]
   # 0 is beaten by 1 (same spikes, higher accuracy); 2 by 1; 4 is NaN.
   assert sweep.pareto_front(acc, spk).tolist() == [False, True, False, True, False, True]
+  # Unusable members (diverged, collapsed) are off the front and beat no one: without 1,
+  # 0 is back on it.
+  usable = [True, False, True, True, True, True]
+  assert sweep.pareto_front(acc, spk, usable).tolist() == [True, False, False, True, False, True]

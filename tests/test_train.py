@@ -137,38 +137,53 @@ def test_workdir_outputs_and_archive(tmp_path):
     assert json.load(f)["seed"] == 1
 
 
-def test_non_finite_loss_stops_and_keeps_metrics(tmp_path):
+def _first_non_finite_step(config, workdir):
+  """Trains ``config`` logging every step; the step whose loss first turned non-finite."""
+  with pytest.raises(reporting.NonFiniteLossError, match="metrics.jsonl"):
+    train.train_and_evaluate(config, str(workdir))
+  rows = _read_jsonl(workdir / "metrics.jsonl")
+  assert rows and not math.isfinite(rows[-1]["total"])
+  assert all(math.isfinite(r["total"]) for r in rows[:-1])
+  assert not (workdir / "summary.json").exists()
+  return rows[-1]["step"]
+
+
+def test_non_finite_loss_stops_naming_the_step_it_happened(tmp_path):
   c = small_config()
   c.phase1.learning_rate = 1e38  # first Adam step puts weights near float32 max -> inf - inf
   c.train.log_every_steps = 1
-  with pytest.raises(reporting.NonFiniteLossError, match="metrics.jsonl"):
+  step = _first_non_finite_step(c, tmp_path / "every_step")
+  c.train.log_every_steps = 4  # the NaN step now lies inside a log interval
+  with pytest.raises(reporting.NonFiniteLossError) as err:
+    train.train_and_evaluate(c, str(tmp_path / "every_4"))
+  assert f"at step {step} " in str(err.value) and step % 4 != 0
+  logged = _read_jsonl(tmp_path / "every_4" / "metrics.jsonl")
+  assert logged[-1]["step"] == 4 and not math.isfinite(logged[-1]["total"])
+
+
+def test_exploding_loss_stops_a_single_run(tmp_path):
+  c = small_config()
+  c.phase1.learning_rate = 1e6  # finite but wild: cross-entropy grows by orders of magnitude
+  with pytest.raises(reporting.LossExplodedError) as err:
     train.train_and_evaluate(c, str(tmp_path))
+  assert "train.divergence_factor=100" in str(err.value) and "\n" not in str(err.value)
   rows = _read_jsonl(tmp_path / "metrics.jsonl")
-  assert rows and not math.isfinite(rows[-1]["total"])
-  assert all(math.isfinite(r["total"]) for r in rows[:-1])
+  assert all(math.isfinite(r["total"]) for r in rows)
   assert not (tmp_path / "summary.json").exists()
+  c.train.divergence_factor = 0.0  # off: the same run ends, finite, without a summary flag
+  _, summary = train.train_and_evaluate(c, str(tmp_path / "unchecked"))
+  assert summary["diverged_at_step"] is None and math.isfinite(summary["test_accuracy"])
 
 
-@pytest.mark.parametrize("key, value, match", [
-    ("phase1_epochs", 3, "phase1_epochs"),
-    ("phase1_epochs", -1, "phase1_epochs"),
-    ("batch_size", 0, "batch_size"),
-    ("log_every_steps", 0, "log_every_steps"),
-])
-def test_check_config_errors(key, value, match):
+def test_silent_network_is_marked_collapsed(tmp_path):
   c = small_config()
-  c.train[key] = value
-  with pytest.raises(ValueError, match=match):
-    train.check_config(c)
-  with pytest.raises(ValueError, match=match):
-    train.Experiment(c)
-
-
-def test_batch_larger_than_training_set():
-  c = small_config()
-  c.train.batch_size = 512
-  with pytest.raises(ValueError, match="batch_size=512"):
-    train.Experiment(c)
+  c.train.epochs, c.train.phase1_epochs = 1, 0
+  c.neuron.threshold = 1e4  # no hidden neuron can reach it
+  _, summary = train.train_and_evaluate(c, str(tmp_path / "silent"))
+  assert summary["silent_fraction"] == 1.0
+  assert summary["collapsed"] and "silent" in summary["collapse_reason"]
+  _, healthy = train.train_and_evaluate(small_config(), str(tmp_path / "healthy"))
+  assert not healthy["collapsed"] and healthy["collapse_reason"] is None
 
 
 def test_excess_penalty_cuts_spikes_keeps_accuracy(tmp_path):
