@@ -1,8 +1,16 @@
-"""`python -m experiments.train`: a tiny run, and config overrides rejected before training."""
+"""The entry points: a tiny run, and every bad input refused in one line (experiments.cli)."""
 import json
 import pathlib
 import subprocess
 import sys
+
+import pytest
+
+from configs import digits
+from experiments import cli
+from experiments import train as train_cli
+from snn_jax import train
+from snn_jax import validation
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -28,18 +36,120 @@ def test_tiny_run_writes_summary(tmp_path):
   assert config["encoding"]["num_steps"] == 4
 
 
-def test_unknown_key_fails_before_training(tmp_path):
-  result = _train(tmp_path / "run", "--config.train.epochz=3")
-  assert result.returncode != 0
-  assert "epochz" in result.stderr
-  assert not (tmp_path / "run" / "metrics.jsonl").exists()
+# ---- bad input: one line on stderr, exit status 1, no traceback, earlier run intact ----------
+
+@pytest.fixture(scope="module")
+def finished_workdir(tmp_path_factory):
+  """A workdir holding a finished tiny run, and its files' bytes."""
+  workdir = tmp_path_factory.mktemp("finished")
+  c = digits.get_config()
+  c.data.train_size, c.data.test_size, c.train.batch_size = 64, 50, 32
+  c.train.epochs, c.train.phase1_epochs, c.encoding.num_steps = 1, 0, 4
+  c.model.hidden = (16,)
+  train.train_and_evaluate(c, str(workdir))
+  return workdir, _snapshot(workdir)
 
 
-def test_wrong_type_fails_naming_the_key(tmp_path):
-  result = _train(tmp_path / "run", "--config.train.epochs=abc")
-  assert result.returncode != 0
-  assert "train.epochs" in result.stderr and "abc" in result.stderr
-  assert not (tmp_path / "run" / "metrics.jsonl").exists()
+def _snapshot(workdir) -> dict:
+  return {str(p.relative_to(workdir)): p.read_bytes() for p in workdir.rglob("*") if p.is_file()}
+
+
+def run_train_cli(monkeypatch, capsys, *args):
+  """``python -m experiments.train *args`` in this process: (exit status, stderr)."""
+  monkeypatch.setattr(sys, "argv", ["experiments.train", *args])
+  with pytest.raises(SystemExit) as exit_info:
+    cli.run(train_cli.main)
+  return exit_info.value.code, capsys.readouterr().err
+
+
+BAD_INPUT = [  # (override, words the one-line error must hold)
+    ("--config.train.epochz=3", ["--config.train.epochz=3", "unknown key 'epochz'", "epochs"]),
+    ("--config.train.epochs=abc", ["train.epochs", "abc"]),
+    ("--config.encoding.num_steps=0", ["encoding.num_steps=0", ">= 1"]),
+    ("--config.data.name=imagenet", ["data.name='imagenet'", "mnist"]),
+    ("--config.encoding.name=morse", ["encoding.name='morse'", "latency"]),
+    ("--config.neuron.surrogate=sigmoid", ["neuron.surrogate='sigmoid'", "arctan"]),
+    ("--config.neuron.reset=halfway", ["neuron.reset='halfway'", "subtract"]),
+    ("--config.model.readout=vote", ["model.readout='vote'", "spike_count"]),
+    ("--config.train.batch_size=5000", ["train.batch_size=5000", "1438 training examples"]),
+    ("--config.model.hidden=(128,0)", ["model.hidden=(128, 0)", ">= 1"]),
+    ("--config.phase2.lambda_excess=-1", ["phase2.lambda_excess=-1.0", ">= 0"]),
+    ("--config.phase1.lambda_all=-1", ["phase1.lambda_all=-1.0", ">= 0"]),
+    ("--config.neuron.threshold=-0.5", ["neuron.threshold=-0.5", "> 0"]),
+    ("--config.neuron.beta=1.5", ["neuron.beta=1.5", "[0, 1]"]),
+    ("--config.phase1.learning_rate=-0.001", ["phase1.learning_rate=-0.001", "> 0"]),
+    ("--config.data.train_size=100000", ["data.train_size=100000", "only 1438"]),
+    ("--config.train.phase1_epochs=30", ["train.phase1_epochs=30", "[0, 20]"]),
+]
+
+
+@pytest.mark.parametrize("override, words", BAD_INPUT, ids=[o for o, _ in BAD_INPUT])
+def test_bad_input_is_one_line_and_leaves_the_workdir(override, words, finished_workdir,
+                                                      monkeypatch, capsys):
+  workdir, before = finished_workdir
+  status, err = run_train_cli(monkeypatch, capsys, "--config", "configs/digits.py",
+                              "--workdir", str(workdir), override)
+  assert status == 1
+  assert err.count("\n") == 1 and err.startswith("error: "), err
+  for word in words:
+    assert word in err, (word, err)
+  assert _snapshot(workdir) == before
+
+
+def test_missing_config_file(tmp_path, monkeypatch, capsys):
+  status, err = run_train_cli(monkeypatch, capsys, "--config", "configs/nope.py",
+                              "--workdir", str(tmp_path))
+  assert status == 1 and err.count("\n") == 1
+  assert "cannot load config file" in err and "configs/nope.py" in err
+
+
+def test_missing_data_names_every_searched_path(tmp_path, monkeypatch, capsys):
+  (tmp_path / "mnist").mkdir()
+  (tmp_path / "mnist" / "train-images-idx3-ubyte.gz").write_bytes(b"")
+  status, err = run_train_cli(monkeypatch, capsys, "--config", "configs/mnist_fc.py",
+                              "--workdir", str(tmp_path / "run"), "--config.data.source=idx",
+                              f"--config.data.data_dir={tmp_path}")
+  assert status == 1 and err.count("\n") == 1 and err.startswith("error: ")
+  assert f"{tmp_path / 'mnist'} (missing train-labels-idx1-ubyte.gz, t10k-images" in err
+  assert f"{tmp_path} (none of the 4 IDX files)" in err
+  assert not (tmp_path / "run").exists()
+
+
+def test_exploding_run_ends_with_one_error_line(finished_workdir, monkeypatch, capsys):
+  workdir, before = finished_workdir
+  status, err = run_train_cli(
+      monkeypatch, capsys, "--config", "configs/digits.py", "--workdir", str(workdir / "wild"),
+      "--config.data.train_size=128", "--config.train.epochs=1", "--config.train.phase1_epochs=0",
+      "--config.phase2.learning_rate=1e6", "--config.encoding.num_steps=4",
+      "--config.model.hidden=(16,)")
+  last = err.strip().splitlines()[-1]
+  assert status == 1 and "Traceback" not in err
+  assert last.startswith("error: cross-entropy") and "train.divergence_factor" in last
+  assert _snapshot(workdir) == {**before, **{k: v for k, v in _snapshot(workdir).items()
+                                             if k.startswith("wild")}}
+
+
+def test_debug_shows_the_traceback(finished_workdir, monkeypatch):
+  workdir, _ = finished_workdir
+  monkeypatch.setattr(sys, "argv", ["experiments.train", "--config", "configs/digits.py",
+                                    "--workdir", str(workdir), "--config.neuron.beta=2",
+                                    "--debug"])
+  with pytest.raises(validation.ConfigError, match="neuron.beta"):
+    cli.run(train_cli.main)
+
+
+def test_no_traceback_reaches_the_terminal(tmp_path):
+  """The real entry points in a subprocess: the sweep's axis check and a bad config value."""
+  sweep_run = subprocess.run(
+      [sys.executable, "-m", "experiments.sweep", "--config", "configs/digits.py", "--workdir",
+       str(tmp_path / "sweep"), "--sweep.phase1_epochs=0,0.7"],
+      cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
+  assert sweep_run.returncode == 1
+  assert sweep_run.stderr == "error: sweep.phase1_epochs=0.7: needs whole numbers\n"
+  result = _train(tmp_path / "run", "--config.neuron.beta=1.5")
+  assert result.returncode == 1
+  assert result.stderr == "error: neuron.beta=1.5: must lie in [0, 1]\n"
+  assert not (tmp_path / "sweep").exists() and not (tmp_path / "run").exists()
 
 
 def _tables(tmp_path, *overrides):
@@ -68,5 +178,6 @@ def test_tables_cli_runs_a_tiny_suite(tmp_path):
 
 def test_tables_cli_unknown_key_fails_before_running(tmp_path):
   result = _tables(tmp_path, "--config.penalties.lambda_exces=(1.0,)")
-  assert result.returncode != 0 and "lambda_exces" in result.stderr
+  assert result.returncode == 1 and result.stderr.startswith("error: ")
+  assert result.stderr.count("\n") == 1 and "lambda_exces" in result.stderr
   assert not (tmp_path / "runs").exists() and not (tmp_path / "RESULTS.md").exists()
