@@ -47,7 +47,7 @@ def aggregate(rows: list[dict], keys: tuple) -> list[dict]:
 def is_usable(row: dict) -> bool:
   """Whether an aggregated row may enter fronts and best-lambda picks: none of its seeds'
   runs diverged or collapsed."""
-  return not row["diverged"] and not row.get("collapsed", 0)
+  return not row.get("diverged", 0) and not row.get("collapsed", 0)
 
 
 def mark_fronts(agg: list[dict]) -> None:

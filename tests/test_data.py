@@ -181,8 +181,28 @@ def test_missing_file(idx_folder):
 def test_load_idx_empty_dir_says_where_it_looked(tmp_path):
   with pytest.raises(data.DataError) as err:
     data.load(_data_config(name="fashion_mnist", source="idx", data_dir=str(tmp_path)))
-  assert str(tmp_path / "fashion-mnist") in str(err.value)
-  assert data.DATA_DIR_ENV in str(err.value)
+  message = str(err.value)
+  for folder in ("fashion-mnist", "fashion_mnist"):  # every searched path, and why it failed
+    assert f"{tmp_path / folder} (no such directory)" in message
+  assert f"{tmp_path} (none of the 4 IDX files)" in message
+  assert data.DATA_DIR_ENV in message and "\n" not in message
+
+
+def test_every_missing_file_is_named(idx_folder):
+  for name in (data.IDX_FILES["train"][1], data.IDX_FILES["test"][0]):
+    os.remove(idx_folder / name)
+  with pytest.raises(data.DataError) as err:
+    data.load(_data_config(name="mnist", source="idx", data_dir=str(idx_folder)))
+  assert (f"{idx_folder} (missing {data.IDX_FILES['train'][1]}, {data.IDX_FILES['test'][0]})"
+          in str(err.value))
+
+
+def test_auto_without_files_or_tfds_names_both(tmp_path):
+  if data.tfds_installed():
+    pytest.skip("tensorflow-datasets is installed: auto falls back to it")
+  with pytest.raises(data.DataError) as err:
+    data.load(_data_config(name="mnist", source="auto", data_dir=str(tmp_path)))
+  assert str(tmp_path / "mnist") in str(err.value) and "tensorflow-datasets" in str(err.value)
 
 
 def test_fashion_subfolder_with_underscore(idx_folder, tmp_path_factory):

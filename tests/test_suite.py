@@ -176,6 +176,25 @@ def test_best_lambda_is_the_sparsest_within_tolerance():
   assert best["none"]["lam"] == 0
 
 
+def test_unhealthy_rows_stay_off_fronts_and_best_lambda_picks():
+  def row(method, lam, acc, spikes, diverged=0, collapsed=0):
+    return dict(dataset="d", network="n", encoding="rate", method=method, silence=False,
+                lam=lam, test_accuracy_mean=acc, spikes_per_neuron_mean=spikes,
+                diverged=diverged, collapsed=collapsed, test_accuracy_std=0.0,
+                spikes_per_neuron_std=0.0, silent_fraction_mean=0.0, silent_fraction_std=0.0)
+  agg = [row("none", 0, 0.95, 5.0), row("excess_2phase", 0.1, 0.948, 1.0),
+         row("excess_2phase", 1.0, 0.95, 0.0, collapsed=1),
+         row("all_spike", 0.1, 0.96, 0.5, diverged=1), row("all_spike", 1.0, 0.10, 0.0, collapsed=2)]
+  tables.mark_fronts(agg)
+  assert [r["pareto"] for r in agg] == [True, True, False, False, False]
+  best = {r["method"]: r for r in tables.best_lambdas(agg, 0.01)}
+  assert best["excess_2phase"]["lam"] == 0.1  # the collapsed lambda 1 would have fewer spikes
+  assert best["all_spike"]["selected_by"] == tables.UNUSABLE_PICK
+  table = tables.encodings_markdown(list(best.values()), ("rate",))
+  assert "| 0.1 ‡ | 96.00 ± 0.00 (1 diverged) |" in table
+  assert "| 0.1 | 94.80 ± 0.00 |" in table  # the excess pick, within tolerance, unmarked
+
+
 def test_full_suite_is_well_formed():
   full = tables_full.get_config()
   suite.check_suite(full)
