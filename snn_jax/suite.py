@@ -26,6 +26,7 @@ import ml_collections
 from snn_jax import data as data_lib
 from snn_jax import sweep
 from snn_jax import tables
+from snn_jax import validation
 
 # method -> (which phase-2 weight lambda sets, whether phase 1 (no penalty) comes first)
 METHODS = {
@@ -166,9 +167,11 @@ def check_suite(suite) -> None:
     raise ValueError(f"depth.hidden_layers must be >= 1, got {tuple(suite.depth.hidden_layers)}")
   if suite.penalties.lambda_silence <= 0:
     raise ValueError("penalties.lambda_silence must be > 0: table 2 compares without and with it")
-  for benchmark in suite.penalties.benchmarks:
-    dataset, network = parse_benchmark(benchmark)
-    run_config(suite, dataset, suite.encodings[0], network)
+  networks = [parse_benchmark(b) for b in suite.penalties.benchmarks]
+  networks += [(dataset, "") for dataset in suite.depth.datasets]
+  for dataset, network in networks:
+    for encoding in suite.encodings:
+      validation.check_config(run_config(suite, dataset, encoding, network))
 
 
 def machine() -> str:

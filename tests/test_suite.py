@@ -11,6 +11,7 @@ from snn_jax import data
 from snn_jax import suite
 from snn_jax import sweep
 from snn_jax import tables
+from snn_jax import validation
 
 
 def tiny_suite():
@@ -138,6 +139,10 @@ def test_bad_suites_are_refused():
     suite.check_suite(s)
   s.penalties.benchmarks, s.depth.datasets = (), ()
   with pytest.raises(ValueError, match="nothing to run"):
+    suite.check_suite(s)
+  s = tiny_suite()
+  s.run.neuron.beta = 1.5  # every run config is checked before the first run trains
+  with pytest.raises(validation.ConfigError, match="neuron.beta=1.5"):
     suite.check_suite(s)
   members = [suite.run_config(tiny_suite(), "digits", "rate", "fc") for _ in range(2)]
   members[1].encoding.num_steps = 9
