@@ -9,7 +9,6 @@ from typing import Callable
 
 from absl import app
 from absl import flags
-from ml_collections import config_flags
 
 from snn_jax import data
 from snn_jax import reporting
@@ -18,7 +17,7 @@ FLAGS = flags.FLAGS
 flags.DEFINE_bool("debug", False, "Show the full traceback of an error instead of one line.")
 
 # What a user's input can cause, once flags are parsed (ConfigError is a ValueError).
-USER_ERRORS = (ValueError, data.DataError, reporting.DivergenceError, OSError, app.UsageError)
+USER_ERRORS = (ValueError, data.DataError, reporting.DivergenceError, OSError)
 
 
 class CommandLineError(Exception):

@@ -3,8 +3,9 @@ r"""Trains one spiking network from a config file.
   python -m experiments.train --config configs/mnist_fc.py --workdir runs/mnist \
       --config.train.epochs=2
 
-Any config key can be overridden with --config.<key>=<value>; an unknown key or a
-value of the wrong type stops the run before it starts.
+Any config key can be overridden with --config.<key>=<value>. Bad input (an unknown key,
+a value of the wrong type or out of range, missing data) stops the run before it starts with
+one line on stderr; --debug shows the traceback.
 """
 from absl import app
 from absl import flags

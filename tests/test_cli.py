@@ -54,8 +54,16 @@ def _snapshot(workdir) -> dict:
   return {str(p.relative_to(workdir)): p.read_bytes() for p in workdir.rglob("*") if p.is_file()}
 
 
+def _forget_overrides():
+  """Drops the ``--config.<key>`` flags an earlier in-process parse registered: absl refuses
+  to define one twice, as parsing the same override again would."""
+  for name in [n for n in cli.FLAGS if n.startswith("config.")]:
+    delattr(cli.FLAGS, name)
+
+
 def run_train_cli(monkeypatch, capsys, *args):
   """``python -m experiments.train *args`` in this process: (exit status, stderr)."""
+  _forget_overrides()
   monkeypatch.setattr(sys, "argv", ["experiments.train", *args])
   with pytest.raises(SystemExit) as exit_info:
     cli.run(train_cli.main)
@@ -131,6 +139,7 @@ def test_exploding_run_ends_with_one_error_line(finished_workdir, monkeypatch, c
 
 def test_debug_shows_the_traceback(finished_workdir, monkeypatch):
   workdir, _ = finished_workdir
+  _forget_overrides()
   monkeypatch.setattr(sys, "argv", ["experiments.train", "--config", "configs/digits.py",
                                     "--workdir", str(workdir), "--config.neuron.beta=2",
                                     "--debug"])
