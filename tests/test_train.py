@@ -7,6 +7,7 @@ import os
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
 from configs import digits
@@ -182,3 +183,48 @@ def test_excess_penalty_cuts_spikes_keeps_accuracy(tmp_path):
   assert penalised["spikes_per_neuron"] < 0.5 * baseline["spikes_per_neuron"]
   assert abs(penalised["test_accuracy"] - baseline["test_accuracy"]) <= 0.03
   assert baseline["test_accuracy"] > 0.9  # the comparison is between working networks
+
+
+def _run_steps(exp, train_step, state):
+  """Both phases of ``exp`` with ``train_step`` jitted; returns the state after each phase."""
+  step_fn, ds, after = jax.jit(train_step), exp.dataset, []
+  for _, order in exp.epochs():
+    for batch in order:
+      state, _ = step_fn(state, ds.train_images[batch], ds.train_labels[batch])
+    after.append(state)
+  return after
+
+
+def test_default_parameter_groups_reproduce_plain_adam():
+  c = small_config()
+  c.neuron.learn_beta = c.neuron.learn_threshold = True
+  c.optim.grad_clip = 1.0
+  exp = train.Experiment(c)
+  plain = optax.with_extra_args_support(optax.chain(
+      optax.clip_by_global_norm(1.0), optax.scale_by_adam(b1=0.9, b2=0.999, eps=1e-8)))
+  plain_state = exp.init_state().replace(opt_state=plain.init(exp.init_state().params))
+  grouped = _run_steps(exp, exp.train_step, exp.init_state())[-1]
+  reference = _run_steps(exp, train.make_train_step(exp.model, plain, exp.encode,
+                                                    train.penalty_options(c.loss)), plain_state)[-1]
+  jax.tree.map(np.testing.assert_array_equal, grouped.params, reference.params)
+
+
+def test_frozen_parameter_groups_do_not_move():
+  c = small_config()
+  c.neuron.learn_beta = c.neuron.learn_threshold = True
+  c.optim.neuron.train_phase1 = False   # neuron parameters train in phase 2 only,
+  c.optim.weights.train_phase2 = False  # weights in phase 1 only
+  exp = train.Experiment(c)
+  init = exp.init_state()
+  labels = train.param_labels(init.params)
+  assert labels["LIF_0"] == {"beta": "neuron", "threshold": "neuron"}
+  assert labels["Dense_0"] == {"bias": "weights", "kernel": "weights"}
+  phase1, phase2 = _run_steps(exp, exp.train_step, init)
+
+  def moved(a, b, group):
+    same = jax.tree.map(lambda x, y, g: bool(np.array_equal(x, y)) if g == group else None,
+                        a.params, b.params, labels)
+    return [not s for s in jax.tree.leaves(same)]
+
+  assert not any(moved(init, phase1, "neuron")) and all(moved(init, phase1, "weights"))
+  assert not any(moved(phase1, phase2, "weights")) and all(moved(phase1, phase2, "neuron"))
