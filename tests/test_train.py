@@ -11,6 +11,8 @@ import optax
 import pytest
 
 from configs import digits
+from tests.test_events import assert_events_match_rows
+from snn_jax import events
 from snn_jax import reporting
 from snn_jax import train
 
@@ -126,14 +128,21 @@ def test_workdir_outputs_and_archive(tmp_path):
   assert {r["phase"] for r in train_rows} == {1, 2}
   assert eval_rows[-1]["test_accuracy"] == summary["test_accuracy"]
   assert os.path.exists(workdir / "results.md")
+  assert_events_match_rows(workdir, rows)
+  assert {"train/learning_rate", "train/lambda_excess", "train/spikes_per_neuron",
+          "eval/silent_fraction", "eval/spikes_per_neuron_by_layer/1"} <= set(
+              events.scalars(train_rows[0]) | events.scalars(eval_rows[0]))
 
   first = {f: (workdir / f).read_bytes() for f in reporting.RUN_FILES}
+  (first_events,) = events.event_files(str(workdir))
   c.seed = 1
   train.train_and_evaluate(c, str(workdir))
   archives = list((workdir / "archive").iterdir())
   assert len(archives) == 1
   for name, content in first.items():  # nothing lost
     assert (archives[0] / name).read_bytes() == content
+  assert (archives[0] / os.path.basename(first_events)).exists()
+  assert len(events.event_files(str(workdir))) == 1  # only the new run's
   with open(workdir / "config.json") as f:
     assert json.load(f)["seed"] == 1
 
