@@ -57,6 +57,7 @@ def phase_values(hparams: dict, step: jax.Array) -> dict:
 
 
 NEURON_PARAMS = ("beta", "threshold")  # LIF.param names; every other leaf is a weight or bias
+PARAM_GROUPS = ("weights", "neuron")    # each has its optim.<group> config
 
 
 def param_labels(params) -> Any:
@@ -65,7 +66,8 @@ def param_labels(params) -> Any:
       lambda path, _: "neuron" if path[-1].key in NEURON_PARAMS else "weights", params)
 
 
-def train_in_phases(train_phase1: bool, train_phase2: bool) -> optax.GradientTransformationExtraArgs:
+def train_in_phases(train_phase1: bool,
+                    train_phase2: bool) -> optax.GradientTransformationExtraArgs:
   """Zeroes the updates in the phases where the group is frozen; the step passes ``phase``
   (1 or 2) to ``update``, so the gate follows the per-run phase boundary without recompiling."""
 
@@ -83,14 +85,15 @@ def make_optimizer(optim_config) -> optax.GradientTransformationExtraArgs:
   comes first. The step applies ``-learning_rate`` and passes ``phase=`` to ``update``."""
 
   def group(group_config):
-    parts = [optax.clip_by_global_norm(group_config.grad_clip)] if group_config.grad_clip > 0 else []
+    clip = group_config.grad_clip
+    parts = [optax.clip_by_global_norm(clip)] if clip > 0 else []
     return optax.chain(*parts,
                        optax.scale_by_adam(b1=optim_config.b1, b2=optim_config.b2,
                                            eps=optim_config.eps),
                        optax.scale(group_config.lr_scale),
                        train_in_phases(group_config.train_phase1, group_config.train_phase2))
 
-  groups = optax.multi_transform({name: group(optim_config[name]) for name in ("weights", "neuron")},
+  groups = optax.multi_transform({name: group(optim_config[name]) for name in PARAM_GROUPS},
                                  param_labels)
   if optim_config.grad_clip > 0:
     return optax.chain(optax.clip_by_global_norm(optim_config.grad_clip), groups)

@@ -12,7 +12,7 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCRIPT = """
 import importlib.util, json, sys
 import snn_jax
-assert importlib.util.find_spec("configs") is None and importlib.util.find_spec("experiments") is None
+assert not any(importlib.util.find_spec(name) for name in ("configs", "experiments"))
 c = snn_jax.default_config()
 c.data.train_size, c.data.test_size = 256, 100
 c.model.hidden = (32, 32)
