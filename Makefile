@@ -8,13 +8,18 @@ export PYTHONHASHSEED := 0
 EXTRAS ?= $(if $(shell command -v nvidia-smi 2>/dev/null),test$(COMMA)gpu,test)
 COMMA := ,
 
-.PHONY: setup train test sweep bench tables-quick tables clean
+.DEFAULT_GOAL := help
+.PHONY: help setup train test sweep bench tables-quick tables clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -e '.[$(EXTRAS)]'
 	touch $@
+
+## help: list the make targets (from their ## comments)
+help:
+	@sed -n 's/^## \([^:]*\): /\1\t/p' $(MAKEFILE_LIST) | expand -t 16
 
 ## setup: create .venv and install snn-jax with its test tools (pinned by constraints.txt; CUDA jax where nvidia-smi exists)
 setup: $(VENV)/.installed

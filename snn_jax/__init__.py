@@ -1,5 +1,16 @@
 """snn-jax: deep spiking networks in JAX/Flax trained to fire few spikes.
 
-Modules: surrogate, neurons, encoding, models, losses, metrics, data, train, reporting.
+    import snn_jax
+    config = snn_jax.default_config()   # every key, see docs/METHOD.md
+    config.data.name = "digits"         # embedded data, no download
+    state, summary = snn_jax.train_and_evaluate(config, "runs/digits")
+
+Modules: surrogate, neurons, encoding, models, losses, metrics, data, defaults, train,
+reporting, export (NIR), sweep, suite, tables.
 """
 __version__ = "0.1.0"
+
+from snn_jax.defaults import default_config  # pylint: disable=wrong-import-position
+from snn_jax.train import train_and_evaluate  # pylint: disable=wrong-import-position
+
+__all__ = ["default_config", "train_and_evaluate"]

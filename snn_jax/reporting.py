@@ -9,6 +9,8 @@ import time
 import jax
 import numpy as np
 
+from snn_jax import events
+
 RUN_FILES = ("config.json", "metrics.jsonl", "summary.json", "results.md")
 
 
@@ -31,6 +33,7 @@ class RunFiles:
   def __init__(self, workdir: str, config):
     os.makedirs(workdir, exist_ok=True)
     old = [f for f in RUN_FILES if os.path.exists(os.path.join(workdir, f))]
+    old += [os.path.basename(f) for f in events.event_files(workdir)]
     if old:
       stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
       archive = os.path.join(workdir, "archive", stamp)
@@ -41,14 +44,18 @@ class RunFiles:
     self.metrics_path = os.path.join(workdir, "metrics.jsonl")
     with open(os.path.join(workdir, "config.json"), "w") as f:
       f.write(config.to_json_best_effort(indent=2, sort_keys=True) + "\n")
+    self.events = events.EventWriter(workdir)
 
   def log(self, row: dict) -> None:
-    """Appends one JSON object to metrics.jsonl (flushed, so a crash keeps it)."""
+    """Appends one JSON object to metrics.jsonl and its scalars to the TensorBoard events
+    (both flushed, so a crash keeps them)."""
     with open(self.metrics_path, "a") as f:
       f.write(json.dumps(row) + "\n")
+    self.events.log(row)
 
   def finish(self, summary: dict) -> None:
-    """Writes summary.json and results.md, and prints the table."""
+    """Writes summary.json and results.md, closes the event file, and prints the table."""
+    self.events.close()
     with open(os.path.join(self.workdir, "summary.json"), "w") as f:
       json.dump(summary, f, indent=2, sort_keys=True)
     table = format_table(summary)

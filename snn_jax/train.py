@@ -58,12 +58,48 @@ def phase_values(hparams: dict, step: jax.Array) -> dict:
   return values
 
 
-def make_optimizer(optim_config) -> optax.GradientTransformation:
-  """Adam's update direction (optionally after global-norm clipping); the step applies -lr."""
-  adam = optax.scale_by_adam(b1=optim_config.b1, b2=optim_config.b2, eps=optim_config.eps)
+NEURON_PARAMS = ("beta", "threshold")  # LIF.param names; every other leaf is a weight or bias
+PARAM_GROUPS = ("weights", "neuron")    # each has its optim.<group> config
+
+
+def param_labels(params) -> Any:
+  """``"neuron"`` for learnable neuron parameters, ``"weights"`` for the rest (same tree)."""
+  return jax.tree_util.tree_map_with_path(
+      lambda path, _: "neuron" if path[-1].key in NEURON_PARAMS else "weights", params)
+
+
+def train_in_phases(train_phase1: bool,
+                    train_phase2: bool) -> optax.GradientTransformationExtraArgs:
+  """Zeroes the updates in the phases where the group is frozen; the step passes ``phase``
+  (1 or 2) to ``update``, so the gate follows the per-run phase boundary without recompiling."""
+
+  def update(updates, state, params=None, *, phase, **extra_args):
+    del params, extra_args
+    trains = jnp.where(phase == 1, train_phase1, train_phase2)
+    return jax.tree.map(lambda u: jnp.where(trains, u, jnp.zeros_like(u)), updates), state
+
+  return optax.GradientTransformationExtraArgs(lambda params: optax.EmptyState(), update)
+
+
+def make_optimizer(optim_config) -> optax.GradientTransformationExtraArgs:
+  """Per parameter group (``optax.multi_transform`` over :func:`param_labels`): clip, Adam's
+  update direction, ``lr_scale``, phase gate. An optional global-norm clip over all gradients
+  comes first. The step applies ``-learning_rate`` and passes ``phase=`` to ``update``."""
+
+  def group(group_config):
+    clip = group_config.grad_clip
+    parts = [optax.clip_by_global_norm(clip)] if clip > 0 else []
+    return optax.chain(*parts,
+                       optax.scale_by_adam(b1=optim_config.b1, b2=optim_config.b2,
+                                           eps=optim_config.eps),
+                       optax.scale(group_config.lr_scale),
+                       train_in_phases(group_config.train_phase1, group_config.train_phase2))
+
+  groups = optax.multi_transform({name: group(optim_config[name]) for name in PARAM_GROUPS},
+                                 param_labels)
   if optim_config.grad_clip > 0:
-    return optax.chain(optax.clip_by_global_norm(optim_config.grad_clip), adam)
-  return adam
+    return optax.chain(optax.clip_by_global_norm(optim_config.grad_clip), groups)
+  return groups
 
 
 def create_train_state(config, model, tx, example_images: np.ndarray, encode,
@@ -102,7 +138,8 @@ def make_train_step(model, tx, encode, options: dict) -> Callable:
 
     (total, (terms, logits, counts)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
         state.params)
-    updates, opt_state = tx.update(grads, state.opt_state, state.params)
+    updates, opt_state = tx.update(grads, state.opt_state, state.params,
+                                   phase=values["phase"])
     updates = jax.tree.map(lambda u: -values["learning_rate"] * u, updates)
     params = optax.apply_updates(state.params, updates)
     num_neurons = sum(n.shape[1] for n in counts) * labels.shape[0]

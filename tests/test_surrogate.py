@@ -1,4 +1,4 @@
-"""Spike functions: exact Heaviside forward, METHOD.md pseudo-derivatives backward."""
+"""Spike functions: exact Heaviside forward, docs/METHOD.md pseudo-derivatives backward."""
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -8,7 +8,7 @@ from snn_jax import surrogate
 
 XS = np.array([-2.0, -0.7, -0.3, -0.05, 0.0, 0.05, 0.3, 0.7, 2.0], np.float32)
 
-# METHOD.md formulas, written independently of the library.
+# docs/METHOD.md formulas, written independently of the library.
 FORMULAS = {
     "fast_sigmoid": lambda x, k: 1.0 / (1.0 + k * np.abs(x)) ** 2,
     "arctan": lambda x, a: (a / 2) / (1.0 + (np.pi * a * x / 2) ** 2),

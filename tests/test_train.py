@@ -7,9 +7,12 @@ import os
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
 from configs import digits
+from tests.test_events import assert_events_match_rows
+from snn_jax import events
 from snn_jax import reporting
 from snn_jax import train
 
@@ -125,14 +128,21 @@ def test_workdir_outputs_and_archive(tmp_path):
   assert {r["phase"] for r in train_rows} == {1, 2}
   assert eval_rows[-1]["test_accuracy"] == summary["test_accuracy"]
   assert os.path.exists(workdir / "results.md")
+  assert_events_match_rows(workdir, rows)
+  assert {"train/learning_rate", "train/lambda_excess", "train/spikes_per_neuron",
+          "eval/silent_fraction", "eval/spikes_per_neuron_by_layer/1"} <= set(
+              events.scalars(train_rows[0]) | events.scalars(eval_rows[0]))
 
   first = {f: (workdir / f).read_bytes() for f in reporting.RUN_FILES}
+  (first_events,) = events.event_files(str(workdir))
   c.seed = 1
   train.train_and_evaluate(c, str(workdir))
   archives = list((workdir / "archive").iterdir())
   assert len(archives) == 1
   for name, content in first.items():  # nothing lost
     assert (archives[0] / name).read_bytes() == content
+  assert (archives[0] / os.path.basename(first_events)).exists()
+  assert len(events.event_files(str(workdir))) == 1  # only the new run's
   with open(workdir / "config.json") as f:
     assert json.load(f)["seed"] == 1
 
@@ -207,3 +217,48 @@ def test_excess_penalty_cuts_spikes_keeps_accuracy(tmp_path):
     assert summary["test_accuracy"] > 0.85 and not summary["collapsed"]
   # ... and close to each other
   assert abs(penalised["test_accuracy"] - baseline["test_accuracy"]) <= 0.08
+
+
+def _run_steps(exp, train_step, state):
+  """Both phases of ``exp`` with ``train_step`` jitted; returns the state after each phase."""
+  step_fn, ds, after = jax.jit(train_step), exp.dataset, []
+  for _, order in exp.epochs():
+    for batch in order:
+      state, _ = step_fn(state, ds.train_images[batch], ds.train_labels[batch])
+    after.append(state)
+  return after
+
+
+def test_default_parameter_groups_reproduce_plain_adam():
+  c = small_config()
+  c.neuron.learn_beta = c.neuron.learn_threshold = True
+  c.optim.grad_clip = 1.0
+  exp = train.Experiment(c)
+  plain = optax.with_extra_args_support(optax.chain(
+      optax.clip_by_global_norm(1.0), optax.scale_by_adam(b1=0.9, b2=0.999, eps=1e-8)))
+  plain_state = exp.init_state().replace(opt_state=plain.init(exp.init_state().params))
+  grouped = _run_steps(exp, exp.train_step, exp.init_state())[-1]
+  reference = _run_steps(exp, train.make_train_step(exp.model, plain, exp.encode,
+                                                    train.penalty_options(c.loss)), plain_state)[-1]
+  jax.tree.map(np.testing.assert_array_equal, grouped.params, reference.params)
+
+
+def test_frozen_parameter_groups_do_not_move():
+  c = small_config()
+  c.neuron.learn_beta = c.neuron.learn_threshold = True
+  c.optim.neuron.train_phase1 = False   # neuron parameters train in phase 2 only,
+  c.optim.weights.train_phase2 = False  # weights in phase 1 only
+  exp = train.Experiment(c)
+  init = exp.init_state()
+  labels = train.param_labels(init.params)
+  assert labels["LIF_0"] == {"beta": "neuron", "threshold": "neuron"}
+  assert labels["Dense_0"] == {"bias": "weights", "kernel": "weights"}
+  phase1, phase2 = _run_steps(exp, exp.train_step, init)
+
+  def moved(a, b, group):
+    same = jax.tree.map(lambda x, y, g: bool(np.array_equal(x, y)) if g == group else None,
+                        a.params, b.params, labels)
+    return [not s for s in jax.tree.leaves(same)]
+
+  assert not any(moved(init, phase1, "neuron")) and all(moved(init, phase1, "weights"))
+  assert not any(moved(phase1, phase2, "weights")) and all(moved(phase1, phase2, "neuron"))
