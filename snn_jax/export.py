@@ -64,11 +64,9 @@ def _lif_nodes(nir, prefix: str, size: int, beta: float, threshold: float, reset
   return nodes, edges, integrator, spikes
 
 
-def _layer_value(params: dict, name: str, default: float, low=None, high=None) -> float:
-  """A learned neuron scalar (clipped as the model clips it) or the config default."""
-  if name not in params:
-    return float(default)
-  return float(np.clip(np.asarray(params[name], np.float64), low, high))
+def _layer_value(params: dict, name: str, default: float) -> float:
+  """A layer's learned neuron scalar, or the config default where it is not learned."""
+  return float(params[name]) if name in params else float(default)
 
 
 def to_nir(config, params):
@@ -103,7 +101,8 @@ def to_nir(config, params):
     return {name: nir.Affine(weight=dense["kernel"].T.copy(), bias=dense["bias"].copy())}
 
   def lif(prefix, size, layer_params):
-    beta = _layer_value(layer_params, "beta", neuron.beta, 0.0, 1.0)
+    # the model clips a learned beta to [0, 1] where it uses it
+    beta = min(max(_layer_value(layer_params, "beta", neuron.beta), 0.0), 1.0)
     threshold = _layer_value(layer_params, "threshold", neuron.threshold)
     return _lif_nodes(nir, prefix, size, beta, threshold, neuron.reset)
 
@@ -149,6 +148,7 @@ def logits_from_output(outputs: np.ndarray, readout: str) -> np.ndarray:
 
 
 def _as_numpy(tree):
-  if isinstance(tree, dict) or hasattr(tree, "items"):
+  """A (nested) mapping of arrays as float32 numpy arrays."""
+  if hasattr(tree, "items"):
     return {k: _as_numpy(v) for k, v in tree.items()}
   return np.asarray(tree, np.float32)

@@ -1,5 +1,9 @@
 """NIR export: a trained net, written and read back, simulated by a numpy NIR interpreter
 written here from NIR's node equations, gives snn-jax's spike counts and predictions."""
+import pathlib
+import subprocess
+import sys
+
 import jax
 import nir
 import numpy as np
@@ -9,6 +13,8 @@ from snn_jax import export
 from snn_jax import models
 from snn_jax import train
 from tests.test_train import small_config
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def _back_edges(graph) -> set:
@@ -144,3 +150,22 @@ def test_conv_net_is_refused_with_the_key_named():
   c.model.name = "conv"
   with pytest.raises(export.ExportError, match="model.name='conv'"):
     export.to_nir(c, {})
+
+
+def test_export_cli_writes_a_runs_trained_net(tmp_path):
+  """``python -m experiments.export`` on a finished run: the graph it writes predicts what
+  the run's restored parameters predict. Needs ``snn_jax.checkpoint.load_run``."""
+  checkpoint = pytest.importorskip("snn_jax.checkpoint")
+  if not hasattr(checkpoint, "load_run"):
+    pytest.skip("snn_jax.checkpoint.load_run is not there yet")
+  workdir, out = tmp_path / "run", tmp_path / "net.nir"
+  train.train_and_evaluate(small_config(), str(workdir))
+  subprocess.run([sys.executable, "-m", "experiments.export", "--workdir", str(workdir),
+                  "--out", str(out)], cwd=REPO_ROOT, check=True, capture_output=True)
+  config, params = checkpoint.load_run(str(workdir))
+  exp = train.Experiment(config)
+  x = exp.encode(train.to_unit_interval(exp.dataset.test_images), key=jax.random.PRNGKey(7))
+  logits, _ = jax.jit(exp.model.apply)({"params": params}, x)
+  outputs = simulate(nir.read(str(out)), np.asarray(x))
+  nir_logits = export.logits_from_output(outputs["output"], config.model.readout)
+  assert np.mean(nir_logits.argmax(-1) == np.asarray(logits).argmax(-1)) >= 0.98
