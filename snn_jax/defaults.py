@@ -50,17 +50,24 @@ def default_config() -> ml_collections.ConfigDict:
   c.loss.r_min = 1.0              # silence term target count
   c.loss.squared_excess = False   # penalise max(0, n - k)^2 instead
 
-  # Phase 1 covers epochs [0, train.phase1_epochs), phase 2 the rest.
+  # Phase 1 covers epochs [0, train.phase1_epochs), phase 2 the rest. Within each phase the
+  # learning rate warms up linearly from 0 over `warmup_epochs` and follows a cosine from
+  # `learning_rate` down to `lr_end_fraction * learning_rate` at the phase's end (1 = constant).
   c.phase1 = ml_collections.ConfigDict()
   c.phase1.lambda_excess = 0.0
   c.phase1.lambda_all = 0.0
   c.phase1.lambda_silence = 0.0
   c.phase1.learning_rate = 1e-3
+  c.phase1.warmup_epochs = 0.0
+  c.phase1.lr_end_fraction = 1.0
   c.phase2 = ml_collections.ConfigDict()
   c.phase2.lambda_excess = 0.3
   c.phase2.lambda_all = 0.0
   c.phase2.lambda_silence = 0.0
   c.phase2.learning_rate = 1e-3
+  c.phase2.warmup_epochs = 0.0
+  c.phase2.lr_end_fraction = 1.0
+  c.phase2.ramp_epochs = 0.0      # lambdas move linearly from phase 1's over these epochs (0 = switch)
 
   c.optim = ml_collections.ConfigDict()  # Adam
   c.optim.b1 = 0.9

@@ -2,9 +2,12 @@
 
 Both phases run in one compiled step. Every phase-dependent value (the three
 penalty weights and the learning rate) is a step-indexed Optax schedule
-``join_schedules([constant(phase1), constant(phase2)], [phase1_steps])`` built
+``join_schedules([phase1 schedule, phase2 schedule], [phase1_steps])`` built
 from per-run scalars kept in the train state, so crossing the boundary neither
 recompiles nor takes a Python branch, and a sweep can ``vmap`` over them.
+Within a phase the learning rate may warm up linearly and decay along a cosine,
+and phase 2's penalty weights may ramp up linearly from phase 1's (see
+:func:`phase_values`); with the defaults every value is constant within a phase.
 """
 import time
 from typing import Any, Callable
@@ -38,22 +41,58 @@ class TrainState:
 
 
 def phase_hparams(config, steps_per_epoch: int) -> dict:
-  """The per-run schedule inputs of ``config`` as arrays (vmappable in sweeps)."""
-  return {
-      "phase1_steps": jnp.int32(config.train.phase1_epochs * steps_per_epoch),
-      "phase1": {k: jnp.float32(config.phase1[k]) for k in PHASE_VALUES},
-      "phase2": {k: jnp.float32(config.phase2[k]) for k in PHASE_VALUES},
-  }
+  """The per-run schedule inputs of ``config`` as arrays (vmappable in sweeps); durations
+  given in epochs become whole steps."""
+  steps = lambda epochs: jnp.int32(round(epochs * steps_per_epoch))
+  phases = {}
+  for name in ("phase1", "phase2"):
+    p = config[name]
+    phases[name] = {**{k: jnp.float32(p[k]) for k in PHASE_VALUES},
+                    "warmup_steps": steps(p.warmup_epochs),
+                    "lr_end_fraction": jnp.float32(p.lr_end_fraction)}
+  phases["phase2"]["ramp_steps"] = steps(config.phase2.ramp_epochs)
+  return {"phase1_steps": steps(config.train.phase1_epochs),
+          "total_steps": steps(config.train.epochs), **phases}
+
+
+def ramp_fraction(count: jax.Array, ramp_steps: jax.Array) -> jax.Array:
+  """``min(1, (count + 1) / ramp_steps)``: the share of a linear ramp reached after the
+  ``count``-th step (0-based) of a ``ramp_steps``-step ramp; 1 for every step when it is 0."""
+  return jnp.minimum(1.0, (count + 1) / jnp.maximum(ramp_steps, 1))
+
+
+def phase_learning_rate(phase: dict, phase_steps: jax.Array) -> Callable:
+  """The learning-rate schedule of one phase, indexed by the step count ``t`` since its start:
+
+    lr(t) = learning_rate * min(1, (t + 1) / warmup_steps) * cosine(t / phase_steps)
+
+  with Optax's cosine decay from 1 to ``lr_end_fraction`` (``lr_end_fraction = 1``: constant;
+  ``warmup_steps = 0``: no warm-up). The schedules run on the fraction of the phase done, so
+  their lengths may be traced per-run scalars.
+  """
+  cosine = optax.cosine_decay_schedule(init_value=1.0, decay_steps=1, alpha=phase["lr_end_fraction"])
+  return lambda t: (phase["learning_rate"] * ramp_fraction(t, phase["warmup_steps"])
+                    * cosine(t / jnp.maximum(phase_steps, 1)))
 
 
 def phase_values(hparams: dict, step: jax.Array) -> dict:
-  """Each of PHASE_VALUES at ``step`` plus ``phase`` (1 or 2), from step-indexed schedules."""
+  """Each of PHASE_VALUES at ``step`` plus ``phase`` (1 or 2), from step-indexed schedules.
+
+  Penalty weights are constant in phase 1; in phase 2 each moves linearly from its phase-1
+  value to its phase-2 value over the first ``ramp_steps`` steps, reaching it exactly (a
+  switch when ``ramp_steps = 0``). Learning rates follow :func:`phase_learning_rate`.
+  """
   boundary = hparams["phase1_steps"]
-  values = {
-      k: optax.join_schedules([optax.constant_schedule(hparams["phase1"][k]),
-                               optax.constant_schedule(hparams["phase2"][k])], [boundary])(step)
-      for k in PHASE_VALUES
-  }
+  p1, p2 = hparams["phase1"], hparams["phase2"]
+  values = {}
+  for k in PHASE_VALUES[:-1]:
+    ramp = optax.linear_schedule(init_value=p1[k], end_value=p2[k], transition_steps=1)
+    values[k] = optax.join_schedules(
+        [optax.constant_schedule(p1[k]), lambda t, ramp=ramp: ramp(ramp_fraction(t, p2["ramp_steps"]))],
+        [boundary])(step)
+  values["learning_rate"] = optax.join_schedules(
+      [phase_learning_rate(p1, boundary),
+       phase_learning_rate(p2, hparams["total_steps"] - boundary)], [boundary])(step)
   values["phase"] = jnp.where(step < boundary, 1, 2)
   return values
 

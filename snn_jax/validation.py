@@ -87,9 +87,20 @@ def check_config(config) -> None:
               "train.log_every_steps"):
     _at_least(config, key, 1)
   _in_range(config, "train.phase1_epochs", 0, config.train.epochs)
+  _check_schedules(config)
   if config.train.divergence_factor != 0:
     _at_least(config, "train.divergence_factor", 1, strict=True)
   _in_range(config, "train.collapse_margin", 0, 1)
+
+
+def _check_schedules(config) -> None:
+  """Warm-up and ramp fit their phase; the cosine ends between 0 and the peak rate."""
+  t = config.train
+  phase_epochs = {"phase1": t.phase1_epochs, "phase2": t.epochs - t.phase1_epochs}
+  for phase, epochs in phase_epochs.items():
+    _in_range(config, f"{phase}.warmup_epochs", 0, epochs)
+    _in_range(config, f"{phase}.lr_end_fraction", 0, 1)
+  _in_range(config, "phase2.ramp_epochs", 0, phase_epochs["phase2"])
 
 
 def _check_model(config) -> None:

@@ -15,6 +15,7 @@ from tests.test_events import assert_events_match_rows
 from snn_jax import events
 from snn_jax import reporting
 from snn_jax import train
+from snn_jax import validation
 
 
 
@@ -94,6 +95,133 @@ def test_one_phase_training_starts_in_phase_two():
   values = train.phase_values(train.phase_hparams(c, steps_per_epoch=8), jnp.int32(0))
   assert int(values["phase"]) == 2
   assert float(values["lambda_excess"]) == pytest.approx(c.phase2.lambda_excess)
+
+
+def approx32(expected):
+  """Equality up to float32 rounding of the schedule arithmetic."""
+  return pytest.approx(expected, rel=1e-5, abs=1e-12)
+
+
+def schedule_config():
+  """4 epochs of 10 steps: phase 1 = steps 0-19, phase 2 = steps 20-39."""
+  c = small_config()
+  c.train.epochs, c.train.phase1_epochs = 4, 2
+  c.phase1.update(lambda_excess=0.0, lambda_silence=0.5, learning_rate=1e-3)
+  c.phase2.update(lambda_excess=0.3, lambda_silence=1.0, learning_rate=4e-4)
+  return c
+
+
+def test_default_schedules_are_todays_constant_phases():
+  c = schedule_config()
+  hparams = train.phase_hparams(c, steps_per_epoch=10)
+  steps = jnp.arange(45)
+  values = jax.jit(jax.vmap(lambda s: train.phase_values(hparams, s)))(steps)
+  for k in train.PHASE_VALUES:  # the schedule before the options existed, bit for bit
+    constant = optax.join_schedules([optax.constant_schedule(jnp.float32(c.phase1[k])),
+                                     optax.constant_schedule(jnp.float32(c.phase2[k]))], [20])
+    np.testing.assert_array_equal(values[k], jax.vmap(constant)(steps), err_msg=k)
+
+
+def test_learning_rate_warmup_and_cosine_at_chosen_steps():
+  c = schedule_config()
+  c.phase1.update(warmup_epochs=0.5, lr_end_fraction=0.1)  # 5 warm-up steps, 20-step cosine
+  c.phase2.update(warmup_epochs=1.0, lr_end_fraction=0.0)  # 10 warm-up steps, 20-step cosine
+  hparams = train.phase_hparams(c, steps_per_epoch=10)
+  lr = lambda step: float(train.phase_values(hparams, jnp.int32(step))["learning_rate"])
+  cosine = lambda t, n, end: end + (1 - end) * 0.5 * (1 + math.cos(math.pi * t / n))
+  lr1, lr2 = c.phase1.learning_rate, c.phase2.learning_rate
+  assert lr(0) == approx32(lr1 * 1 / 5)
+  assert lr(2) == approx32(lr1 * 3 / 5 * cosine(2, 20, 0.1))
+  assert lr(10) == approx32(lr1 * 0.55)  # half-way down the phase-1 cosine
+  assert lr(19) == approx32(lr1 * cosine(19, 20, 0.1))
+  assert lr(20) == approx32(lr2 * 1 / 10)  # phase 2 warms up from 0 again
+  assert lr(29) == approx32(lr2 * cosine(9, 20, 0.0))
+  assert lr(30) == approx32(lr2 * 0.5)
+  assert lr(39) == approx32(lr2 * cosine(19, 20, 0.0))
+  assert 0 < lr(39) < 0.01 * lr2
+
+
+def test_penalty_ramp_from_phase_one_to_phase_two_values():
+  c = schedule_config()
+  c.phase2.ramp_epochs = 1.0  # 10 steps: reaches phase 2's weights at step 29
+  hparams = train.phase_hparams(c, steps_per_epoch=10)
+  at = lambda step: jax.device_get(train.phase_values(hparams, jnp.int32(step)))
+  assert float(at(19)["lambda_excess"]) == 0.0 and float(at(19)["lambda_silence"]) == 0.5
+  assert float(at(20)["lambda_excess"]) == approx32(0.03)
+  assert float(at(20)["lambda_silence"]) == approx32(0.55)
+  assert float(at(24)["lambda_excess"]) == approx32(0.15)
+  for step in (29, 30, 39):
+    assert at(step)["lambda_excess"] == np.float32(0.3), step
+    assert at(step)["lambda_silence"] == np.float32(1.0), step
+  assert float(at(20)["learning_rate"]) == approx32(c.phase2.learning_rate)  # not ramped
+
+
+def test_one_phase_training_ramps_and_warms_up_from_step_zero():
+  c = schedule_config()
+  c.train.phase1_epochs = 0
+  c.phase1.learning_rate = 1.0  # unused: phase 1 is empty
+  c.phase2.update(ramp_epochs=2.0, warmup_epochs=2.0)
+  hparams = train.phase_hparams(c, steps_per_epoch=10)
+  first = train.phase_values(hparams, jnp.int32(0))
+  assert int(first["phase"]) == 2
+  assert float(first["lambda_excess"]) == approx32(0.3 / 20)
+  assert float(first["learning_rate"]) == approx32(c.phase2.learning_rate / 20)
+
+
+def test_schedules_vmap_over_members():
+  configs = [schedule_config() for _ in range(3)]
+  configs[1].phase2.update(ramp_epochs=1.0, lr_end_fraction=0.0)
+  configs[2].phase1.warmup_epochs = 1.0
+  configs[2].train.phase1_epochs = 1
+  members = [train.phase_hparams(c, steps_per_epoch=10) for c in configs]
+  stacked = train.stack(members)
+  for step in (0, 5, 10, 20, 25, 39):
+    batched = jax.jit(jax.vmap(train.phase_values, in_axes=(0, None)))(stacked, jnp.int32(step))
+    for i, hparams in enumerate(members):
+      alone = train.phase_values(hparams, jnp.int32(step))
+      for k in (*train.PHASE_VALUES, "phase"):
+        np.testing.assert_allclose(batched[k][i], alone[k], rtol=1e-6, err_msg=f"{k} {i} {step}")
+  # the members really differ: ramp at step 20, warm-up at step 5, shorter phase 1 at step 10
+  at = lambda step: jax.vmap(train.phase_values, in_axes=(0, None))(stacked, jnp.int32(step))
+  assert at(20)["lambda_excess"][1] < at(20)["lambda_excess"][0]
+  assert at(5)["learning_rate"][2] < at(5)["learning_rate"][0]
+  np.testing.assert_array_equal(at(10)["phase"], [1, 1, 2])
+
+
+def test_scheduled_values_drive_the_compiled_step():
+  c = small_config()  # 8 steps per epoch: phase 1 = steps 0-7, phase 2 = steps 8-15
+  c.phase2.update(ramp_epochs=0.5, warmup_epochs=0.25, lr_end_fraction=0.2)
+  exp = train.Experiment(c)
+  state = exp.init_state()
+  step_fn = jax.jit(exp.train_step)
+  ds, rows = exp.dataset, []
+  for _, order in exp.epochs():
+    for batch in order:
+      expected = jax.device_get(train.phase_values(state.hparams, state.step))
+      state, m = step_fn(state, ds.train_images[batch], ds.train_labels[batch])
+      rows.append((expected, jax.device_get(m)))
+  assert step_fn._cache_size() == 1  # pylint: disable=protected-access
+  for expected, r in rows:
+    for k in train.PHASE_VALUES:  # jitted and eager arithmetic may round apart
+      assert float(r[k]) == approx32(float(expected[k])), k
+    assert r["total"] == pytest.approx(r["ce"] + r["lambda_excess"] * r["excess"], rel=1e-5)
+  ramped = [float(r["lambda_excess"]) for _, r in rows[8:]]
+  assert ramped[:4] == approx32([0.025, 0.05, 0.075, 0.1])  # 0.1 over 4 steps
+  assert ramped[4:] == [np.float32(0.1)] * 4
+
+
+@pytest.mark.parametrize("phase, key, value, match", [
+    ("phase1", "warmup_epochs", 1.5, r"phase1.warmup_epochs=1.5: must lie in \[0, 1\]"),
+    ("phase2", "warmup_epochs", -0.5, "phase2.warmup_epochs"),
+    ("phase2", "ramp_epochs", 2.0, r"phase2.ramp_epochs=2.0: must lie in \[0, 1\]"),
+    ("phase1", "lr_end_fraction", 1.5, "phase1.lr_end_fraction"),
+    ("phase2", "lr_end_fraction", -0.1, "phase2.lr_end_fraction"),
+])
+def test_check_config_schedule_errors(phase, key, value, match):
+  c = small_config()
+  c[phase][key] = value
+  with pytest.raises(validation.ConfigError, match=match):
+    validation.check_config(c)
 
 
 def test_runs_are_deterministic(tmp_path):
