@@ -15,7 +15,9 @@ from absl import app
 from absl import flags
 from ml_collections import config_flags
 
+from snn_jax import checkpoint
 from snn_jax import suite
+from snn_jax import workdir
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "Path to a suite config file.", lock_config=True)
@@ -29,7 +31,13 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
   command = "python -m experiments.tables " + " ".join(sys.argv[1:])
-  suite.run(FLAGS.config, FLAGS.workdir, FLAGS.results, FLAGS.doc, command)
+  try:
+    suite.run(FLAGS.config, FLAGS.workdir, FLAGS.results, FLAGS.doc, command)
+  except checkpoint.Interrupted as e:
+    print(e, file=sys.stderr)
+    sys.exit(e.exit_code)
+  except workdir.WorkdirBusyError as e:
+    sys.exit(f"error: {e}")
 
 
 if __name__ == "__main__":

@@ -5,15 +5,25 @@ r"""Trains one spiking network from a config file.
 
 Any config key can be overridden with --config.<key>=<value>; an unknown key or a
 value of the wrong type stops the run before it starts.
+
+Rerunning the same command resumes from the workdir's latest checkpoint (or says the run is
+finished); --fresh archives the workdir's run to archive/<time>/ and starts over. SIGTERM or
+Ctrl-C saves a checkpoint at the next step and exits (code 143 / 130) with one line.
 """
+import sys
+
 from absl import app
 from absl import flags
 from ml_collections import config_flags
 
+from snn_jax import checkpoint
 from snn_jax import train
+from snn_jax import workdir
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "Directory for config.json, metrics.jsonl, summary.json.")
+flags.DEFINE_bool("fresh", False, "Archive the workdir's earlier run and start over instead of "
+                  "resuming it.")
 config_flags.DEFINE_config_file("config", None, "Path to a config file.", lock_config=True)
 flags.mark_flags_as_required(["config", "workdir"])
 
@@ -21,7 +31,13 @@ flags.mark_flags_as_required(["config", "workdir"])
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-  train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
+  try:
+    train.train_and_evaluate(FLAGS.config, FLAGS.workdir, fresh=FLAGS.fresh)
+  except checkpoint.Interrupted as e:
+    print(e, file=sys.stderr)
+    sys.exit(e.exit_code)
+  except (workdir.WorkdirBusyError, workdir.ConfigMismatchError) as e:
+    sys.exit(f"error: {e}")
 
 
 if __name__ == "__main__":

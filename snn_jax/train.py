@@ -6,6 +6,9 @@ penalty weights and the learning rate) is a step-indexed Optax schedule
 from per-run scalars kept in the train state, so crossing the boundary neither
 recompiles nor takes a Python branch, and a sweep can ``vmap`` over them.
 """
+import contextlib
+import json
+import os
 import time
 from typing import Any, Callable
 
@@ -15,12 +18,14 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from snn_jax import checkpoint
 from snn_jax import data as data_lib
 from snn_jax import encoding as encoding_lib
 from snn_jax import losses
 from snn_jax import metrics as metrics_lib
 from snn_jax import models
 from snn_jax import reporting
+from snn_jax import workdir as workdir_lib
 
 PHASE_VALUES = ("lambda_excess", "lambda_all", "lambda_silence", "learning_rate")
 EVAL_SEED_OFFSET = 1_000_003  # eval encodings use their own fixed key stream
@@ -185,6 +190,17 @@ class Experiment:
     (the state's buffers are donated)."""
     return jax.jit(jax.vmap(self.train_step, in_axes=(0, None, None)), donate_argnums=0)
 
+  def members_evaluator(self) -> Callable:
+    """``evaluate(stacked params, seeds) -> one summary per member`` on the test set."""
+    eval_step = jax.jit(jax.vmap(self.eval_step, in_axes=(0, None, None, None, 0)))
+    t, ds = self.config.train, self.dataset
+
+    def evaluate_members(params, seeds):
+      sums = evaluate(eval_step, params, ds.test_images, ds.test_labels, t.eval_batch_size, seeds)
+      return [self.summarize(unstack(sums, k)) for k in range(len(seeds))]
+
+    return evaluate_members
+
   def epochs(self):
     """Yields ``(epoch, batch index array [steps, batch])``; the order comes from data.shuffle_seed."""
     rng = np.random.default_rng(self.config.data.shuffle_seed)
@@ -209,28 +225,74 @@ def unstack(tree: Any, index: int) -> Any:
   return jax.tree.map(lambda x: x[index], tree)
 
 
+def _prepare_workdirs(exp, configs, workdirs, fresh: bool, templates: list):
+  """Resumes the group from its checkpoints (unless ``fresh``) or archives earlier runs;
+  returns ``(checkpoints, start step, stacked state, pending metrics, diverged, run files)``."""
+  t = exp.config.train
+  milestones = {int(c.train.phase1_epochs) * exp.steps_per_epoch for c in configs}
+  checkpoints = checkpoint.GroupCheckpoints(
+      workdirs, t.checkpoint_every_steps, t.checkpoints_to_keep,
+      milestones | {t.epochs * exp.steps_per_epoch})
+  for c, w in zip(configs, workdirs):
+    found = workdir_lib.inspect(c, w)
+    if found.kind == "different" and not fresh:
+      raise workdir_lib.mismatch_error(w, found.differences)
+  resumed = None if fresh else checkpoints.resume(templates)
+  if resumed is None:
+    for w in workdirs:  # only now that the model, data and initial states exist
+      workdir_lib.archive(w, reporting.RUN_FILES + (checkpoint.CHECKPOINT_DIR,))
+    step, states, pending, diverged = 0, templates, [], [None] * len(configs)
+  else:
+    step, states, pending, diverged = resumed
+    print(f"resuming from the checkpoint of step {step}", flush=True)
+  runs = [reporting.RunFiles(w, c) for c, w in zip(configs, workdirs)]
+  for run in runs:
+    run.keep_rows_until(step)
+  return checkpoints, step, stack(states), pending, diverged, runs
+
+
 def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
-                  stop_on_nan: bool = True) -> tuple[TrainState, list[dict]]:
+                  stop_on_nan: bool = True, fresh: bool = False) -> tuple[TrainState, list[dict]]:
   """Trains K runs that differ only in per-run state (seed, penalty weights, phase length)
   as one ``vmap``-ed program sharing ``exp``'s data stream; K = 1 is a single run.
 
-  Each run gets the files of :func:`train_and_evaluate` in its workdir. With
-  ``stop_on_nan`` a non-finite loss raises; otherwise that member's summary gets
-  ``diverged_at_step`` and the others go on undisturbed.
+  Each run gets the files of :func:`train_and_evaluate` in its workdir, locked while training.
+  Runs resume from their latest common checkpoint (see :mod:`snn_jax.checkpoint`); with
+  ``fresh``, or without checkpoints, earlier files are archived and training starts over.
+  A workdir holding another config's run raises ConfigMismatchError unless ``fresh``.
+  With ``stop_on_nan`` a non-finite loss raises; otherwise that member's summary gets
+  ``diverged_at_step`` and the others go on undisturbed. SIGTERM / SIGINT save a checkpoint
+  at the next step boundary and raise :class:`snn_jax.checkpoint.Interrupted`.
   Returns the stacked final state and one summary per run.
   """
+  with contextlib.ExitStack() as held:
+    for w in workdirs:
+      held.enter_context(workdir_lib.lock(w))
+    templates = [jax.device_get(exp.init_state(c)) for c in configs]
+    checkpoints, first_step, state, pending, diverged, runs = _prepare_workdirs(
+        exp, configs, workdirs, fresh, templates)
+    held.callback(checkpoints.close)
+    stop = held.enter_context(checkpoint.StopOnSignals())
+    return _train_loop(exp, configs, runs, checkpoints, stop, first_step, state, pending,
+                       diverged, stop_on_nan=stop_on_nan)
+
+
+def _train_loop(exp, configs, runs, checkpoints, stop, first_step, state, pending, diverged, *,
+                stop_on_nan):
+  """The steps of :func:`train_members` from ``first_step`` on (its files, checkpoints and
+  signal handling already set up)."""
   t = exp.config.train
-  runs = [reporting.RunFiles(w, c) for c, w in zip(configs, workdirs)]
-  state = stack([exp.init_state(c) for c in configs])
   seeds = jnp.array([c.seed for c in configs])
   train_step = exp.members_train_step()
-  eval_step = jax.jit(jax.vmap(exp.eval_step, in_axes=(0, None, None, None, 0)))
-  progress = reporting.Progress(t.epochs * exp.steps_per_epoch)
-  diverged = [None] * len(runs)
-  pending, eval_seconds, start = [], 0.0, time.perf_counter()
-  ds = exp.dataset
+  evaluate_members = exp.members_evaluator()
+  progress = reporting.Progress(t.epochs * exp.steps_per_epoch, first_step=first_step)
+  summaries, eval_seconds, start = None, 0.0, time.perf_counter()
+  ds, step = exp.dataset, first_step
   for epoch, order in exp.epochs():
-    for batch in order:
+    done_in_epoch = first_step - epoch * exp.steps_per_epoch
+    if done_in_epoch >= len(order):
+      continue  # finished before the checkpoint (the order is still drawn, keeping the stream)
+    for batch in order[max(done_in_epoch, 0):]:
       state, step_metrics = train_step(state, ds.train_images[batch], ds.train_labels[batch])
       pending.append(step_metrics)
       step = progress.advance()
@@ -245,14 +307,17 @@ def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
               raise reporting.NonFiniteLossError(reporting.nan_message(row, step, run.metrics_path))
             diverged[k] = step
         progress.show(epoch + 1, {name: float(np.nanmean(v)) for name, v in rows.items()})
+      if step % exp.steps_per_epoch:  # an epoch's last step is saved after its evaluation
+        checkpoints.after_step(step, state, pending, diverged, stop)
     tic = time.perf_counter()
-    sums = evaluate(eval_step, state.params, ds.test_images, ds.test_labels, t.eval_batch_size,
-                    seeds)
-    summaries = [exp.summarize(unstack(sums, k)) for k in range(len(runs))]
+    summaries = evaluate_members(state.params, seeds)
     for run, summary in zip(runs, summaries):
       run.log({"kind": "eval", "step": step, "epoch": epoch + 1, **summary})
     eval_seconds += time.perf_counter() - tic
+    checkpoints.after_step(step, state, pending, diverged, stop)
   progress.close()
+  if summaries is None:  # resumed from the last step's checkpoint: evaluation is deterministic
+    summaries = evaluate_members(state.params, seeds)
   member_rate = progress.samples_per_second(t.batch_size)
   timing = dict(train_seconds=time.perf_counter() - start - eval_seconds,
                 train_samples_per_second=member_rate, steps=progress.step,
@@ -264,12 +329,39 @@ def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
   return state, summaries
 
 
-def train_and_evaluate(config, workdir: str) -> tuple[TrainState, dict]:
+def train_and_evaluate(config, workdir: str, *, fresh: bool = False
+                       ) -> tuple[TrainState | None, dict]:
   """Trains ``config``, evaluating after every epoch; writes config.json, metrics.jsonl
-  (one row per log step and per eval), summary.json and results.md to ``workdir``.
+  (one row per log step and per eval), summary.json, results.md and checkpoints/ to
+  ``workdir``, which stays locked meanwhile (:class:`snn_jax.workdir.WorkdirBusyError`).
 
-  Returns ``(final state, summary)``. A non-finite loss stops the run with
-  :class:`snn_jax.reporting.NonFiniteLossError`.
+  Rerunning on the same workdir resumes from the latest checkpoint; if the run had finished,
+  nothing is trained and the state is None (:func:`snn_jax.checkpoint.load_run` loads it).
+  A workdir holding another config's run raises :class:`snn_jax.workdir.ConfigMismatchError`;
+  ``fresh`` archives it (to ``archive/<time>/``, once the new model and data are built) and
+  starts over. Returns ``(final state, summary)``. A non-finite loss stops the run with
+  :class:`snn_jax.reporting.NonFiniteLossError`; SIGTERM / SIGINT with
+  :class:`snn_jax.checkpoint.Interrupted` after saving a checkpoint.
   """
-  state, (summary,) = train_members(Experiment(config), [config], [workdir])
+  with workdir_lib.lock(workdir):
+    found = workdir_lib.inspect(config, workdir)
+    if not fresh and found.kind == "different":
+      raise workdir_lib.mismatch_error(workdir, found.differences)
+    if not fresh and found.kind == "finished":
+      print(f"{workdir} already holds the finished run of this config (summary.json); nothing "
+            "to train (use --fresh to train it again)")
+      return None, found.summary
+    state, (summary,) = train_members(Experiment(config), [config], [workdir], fresh=fresh)
   return unstack(state, 0), summary
+
+
+def evaluate_run(workdir: str) -> dict:
+  """Test-set metrics (the test figures of summary.json) of the latest checkpoint in
+  ``workdir``; written to ``workdir/evaluation.json`` and printed as a table."""
+  config, params = checkpoint.load_run(workdir)
+  exp = Experiment(config)
+  (summary,) = exp.members_evaluator()(stack([params]), jnp.array([config.seed]))
+  workdir_lib.atomic_write(os.path.join(workdir, "evaluation.json"),
+                           json.dumps(summary, indent=2, sort_keys=True))
+  print(reporting.format_table(summary))
+  return summary

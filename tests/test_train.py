@@ -12,6 +12,7 @@ import pytest
 from configs import digits
 from snn_jax import reporting
 from snn_jax import train
+from snn_jax import workdir as workdir_lib
 
 
 
@@ -127,12 +128,16 @@ def test_workdir_outputs_and_archive(tmp_path):
   assert os.path.exists(workdir / "results.md")
 
   first = {f: (workdir / f).read_bytes() for f in reporting.RUN_FILES}
+  first_checkpoints = sorted(p.name for p in (workdir / "checkpoints").iterdir())
   c.seed = 1
-  train.train_and_evaluate(c, str(workdir))
+  with pytest.raises(workdir_lib.ConfigMismatchError, match=r"differs in seed\).*--fresh"):
+    train.train_and_evaluate(c, str(workdir))
+  train.train_and_evaluate(c, str(workdir), fresh=True)
   archives = list((workdir / "archive").iterdir())
   assert len(archives) == 1
   for name, content in first.items():  # nothing lost
     assert (archives[0] / name).read_bytes() == content
+  assert sorted(p.name for p in (archives[0] / "checkpoints").iterdir()) == first_checkpoints
   with open(workdir / "config.json") as f:
     assert json.load(f)["seed"] == 1
 
