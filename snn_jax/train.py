@@ -233,11 +233,13 @@ def _prepare_workdirs(exp, configs, workdirs, fresh: bool, templates: list):
   checkpoints = checkpoint.GroupCheckpoints(
       workdirs, t.checkpoint_every_steps, t.checkpoints_to_keep,
       milestones | {t.epochs * exp.steps_per_epoch})
-  for c, w in zip(configs, workdirs):
-    found = workdir_lib.inspect(c, w)
-    if found.kind == "different" and not fresh:
-      raise workdir_lib.mismatch_error(w, found.differences)
-  resumed = None if fresh else checkpoints.resume(templates)
+  found = [workdir_lib.inspect(c, w, quiet=True) for c, w in zip(configs, workdirs)]
+  for w, f in zip(workdirs, found):
+    if f.kind == "different" and not fresh:
+      raise workdir_lib.mismatch_error(w, f.differences)
+  # Checkpoints count only next to the config.json of the same config.
+  same_config = all(f.kind in ("unfinished", "finished") for f in found)
+  resumed = checkpoints.resume(templates) if same_config and not fresh else None
   if resumed is None:
     for w in workdirs:  # only now that the model, data and initial states exist
       workdir_lib.archive(w, reporting.RUN_FILES + (checkpoint.CHECKPOINT_DIR,))

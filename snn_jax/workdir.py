@@ -86,9 +86,10 @@ class Found(NamedTuple):
   summary: dict | None
 
 
-def inspect(config, workdir: str) -> Found:
+def inspect(config, workdir: str, *, quiet: bool = False) -> Found:
   """What ``workdir`` holds relative to ``config``. An unreadable summary.json counts as
-  unfinished (said in one line on stderr): the run resumes from its checkpoints."""
+  unfinished (said in one line on stderr unless ``quiet``): the run resumes from its
+  checkpoints."""
   try:
     with open(os.path.join(workdir, "config.json")) as f:
       saved = json.load(f)
@@ -106,7 +107,8 @@ def inspect(config, workdir: str) -> Found:
     with open(path) as f:
       return Found("finished", [], json.load(f))
   except (OSError, ValueError) as e:
-    print(f"ignoring unreadable {path} ({e}); the run counts as unfinished", file=sys.stderr)
+    if not quiet:
+      print(f"ignoring unreadable {path} ({e}); the run counts as unfinished", file=sys.stderr)
     return Found("unfinished", [], None)
 
 
