@@ -109,7 +109,7 @@ def check_vmappable(members: list) -> None:
 
 def is_done(config, workdir: str) -> bool:
   """Whether ``workdir`` holds a finished run (readable summary.json) of exactly ``config``."""
-  return workdir_lib.inspect(config, workdir).kind == "finished"
+  return workdir_lib.inspect(config, workdir, quiet=True).kind == "finished"
 
 
 def train_in_chunks(members: list, dirs: list[str], chunk: int = 0, *, fresh: bool = False,
