@@ -155,8 +155,6 @@ class GroupCheckpoints:
     host = jax.device_get(state)
     pending = jax.device_get(pending)
     for k, manager in enumerate(self._managers):
-      if step in manager.all_steps():
-        continue  # e.g. the last step is also a multiple of `every`
       member_state = jax.tree.map(lambda x, k=k: x[k], host)
       extra = {"pending": _pending_to_json(pending, k), "diverged_at_step": diverged[k]}
       manager.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(member_state),
