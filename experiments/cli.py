@@ -10,14 +10,18 @@ from typing import Callable
 from absl import app
 from absl import flags
 
+from snn_jax import checkpoint
 from snn_jax import data
 from snn_jax import reporting
+from snn_jax import workdir
 
 FLAGS = flags.FLAGS
 flags.DEFINE_bool("debug", False, "Show the full traceback of an error instead of one line.")
 
-# What a user's input can cause, once flags are parsed (ConfigError is a ValueError).
-USER_ERRORS = (ValueError, data.DataError, reporting.DivergenceError, OSError)
+# What a user's input can cause, once flags are parsed (ConfigError and ConfigMismatchError
+# are ValueErrors).
+USER_ERRORS = (ValueError, data.DataError, reporting.DivergenceError, OSError,
+               workdir.WorkdirBusyError)
 
 
 class CommandLineError(Exception):
@@ -73,10 +77,14 @@ def unknown_key_message(argv: list[str], error: BaseException) -> str:
 
 
 def run(main: Callable[[list[str]], None]) -> None:
-  """``app.run(main)`` that reports USER_ERRORS and bad flags as one line (exit status 1)."""
+  """``app.run(main)`` that reports USER_ERRORS and bad flags as one line (exit status 1), and
+  a run stopped by SIGTERM / SIGINT (checkpoint saved) as one line with exit status 128 + signal."""
   debug = any(a in ("--debug", "--debug=true", "--debug=True") for a in sys.argv[1:])
   try:
     app.run(main, flags_parser=parse_flags)
+  except checkpoint.Interrupted as e:
+    print(e, file=sys.stderr)
+    sys.exit(e.exit_code)
   except (CommandLineError,) + USER_ERRORS as e:
     if debug:
       raise

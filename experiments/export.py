@@ -11,6 +11,7 @@ import os
 from absl import app
 from absl import flags
 
+from experiments import cli
 from snn_jax import checkpoint
 from snn_jax import export
 
@@ -30,4 +31,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

@@ -7,7 +7,9 @@ Sweep axes (comma-separated values; an axis left out keeps the config's value):
 lambda_excess, lambda_all, lambda_silence (phase 2 weights), phase1_epochs, seeds.
 --sweep.chunk=N trains N members at a time (same results, less memory).
 Config keys are overridden as in experiments.train (--config.<key>=<value>).
-Writes members/<label>/{summary.json,...}, sweep.json, sweep.md and front.png.
+Writes members/<label>/{summary.json,checkpoints/,...}, sweep.json, sweep.md and front.png.
+A rerun reads finished members back and resumes the others from their checkpoints;
+--fresh archives every member's run and trains them all again.
 """
 from absl import app
 from absl import flags
@@ -18,6 +20,7 @@ from snn_jax import sweep
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "Directory for the members' runs and the sweep report.")
+flags.DEFINE_bool("fresh", False, "Archive the members' earlier runs and train them all again.")
 config_flags.DEFINE_config_file("config", None, "Path to a config file.", lock_config=True)
 config_flags.DEFINE_config_dict("sweep", sweep.default_sweep(), "Sweep axes.", lock_config=True)
 flags.mark_flags_as_required(["config", "workdir"])
@@ -26,7 +29,7 @@ flags.mark_flags_as_required(["config", "workdir"])
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-  sweep.run_sweep(FLAGS.config, FLAGS.sweep, FLAGS.workdir)
+  sweep.run_sweep(FLAGS.config, FLAGS.sweep, FLAGS.workdir, fresh=FLAGS.fresh)
 
 
 if __name__ == "__main__":

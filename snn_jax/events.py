@@ -33,10 +33,11 @@ def scalars(row: dict) -> dict[str, float]:
 
 
 class EventWriter:
-  """Writes metrics rows as TensorBoard scalars to a new event file in ``workdir``."""
+  """Writes metrics rows as TensorBoard scalars to a new event file in ``workdir``; with
+  ``purge_step`` TensorBoard hides earlier files' events from that step on (a resumed run)."""
 
-  def __init__(self, workdir: str):
-    self.writer = tensorboardX.SummaryWriter(logdir=workdir)
+  def __init__(self, workdir: str, purge_step: int | None = None):
+    self.writer = tensorboardX.SummaryWriter(logdir=workdir, purge_step=purge_step)
 
   def log(self, row: dict) -> None:
     """Adds every scalar of ``row`` at ``row["step"]`` and flushes (a crash keeps them)."""

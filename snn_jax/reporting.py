@@ -1,8 +1,6 @@
 """Run outputs: the workdir files, the terminal progress bar and the results table."""
-import datetime
 import json
 import os
-import shutil
 import sys
 import time
 
@@ -10,8 +8,14 @@ import jax
 import numpy as np
 
 from snn_jax import events
+from snn_jax import workdir as workdir_lib
 
 RUN_FILES = ("config.json", "metrics.jsonl", "summary.json", "results.md")
+
+
+def run_file_names(workdir: str) -> tuple[str, ...]:
+  """RUN_FILES plus the TensorBoard event files present in ``workdir``."""
+  return RUN_FILES + tuple(os.path.basename(f) for f in events.event_files(workdir))
 
 
 class DivergenceError(FloatingPointError):
@@ -27,24 +31,36 @@ class LossExplodedError(DivergenceError):
 
 
 class RunFiles:
-  """A run's files in ``workdir``. Files of an earlier run there are first moved to
-  ``workdir/archive/<UTC time>/``, so nothing already written is lost."""
+  """A run's files in ``workdir`` (an earlier run's files are archived by the caller,
+  :func:`snn_jax.train.train_members`); writes config.json. ``resume_step`` > 0 continues
+  the run from its checkpoint of that step."""
 
-  def __init__(self, workdir: str, config):
+  def __init__(self, workdir: str, config, resume_step: int = 0):
     os.makedirs(workdir, exist_ok=True)
-    old = [f for f in RUN_FILES if os.path.exists(os.path.join(workdir, f))]
-    old += [os.path.basename(f) for f in events.event_files(workdir)]
-    if old:
-      stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
-      archive = os.path.join(workdir, "archive", stamp)
-      os.makedirs(archive)
-      for f in old:
-        shutil.move(os.path.join(workdir, f), archive)
     self.workdir = workdir
     self.metrics_path = os.path.join(workdir, "metrics.jsonl")
-    with open(os.path.join(workdir, "config.json"), "w") as f:
-      f.write(config.to_json_best_effort(indent=2, sort_keys=True) + "\n")
-    self.events = events.EventWriter(workdir)
+    workdir_lib.atomic_write(os.path.join(workdir, "config.json"),
+                             config.to_json_best_effort(indent=2, sort_keys=True) + "\n")
+    self._keep_rows_until(resume_step)
+    # Resumed: TensorBoard hides the events an earlier process wrote after the checkpoint.
+    self.events = events.EventWriter(workdir, purge_step=resume_step + 1 if resume_step else None)
+
+  def _keep_rows_until(self, step: int) -> None:
+    """Drops metrics.jsonl rows logged after ``step`` (and a half-written last line), so a run
+    resumed from the checkpoint of ``step`` writes the file an uninterrupted run writes."""
+    if not os.path.exists(self.metrics_path):
+      return
+    kept = []
+    with open(self.metrics_path) as f:
+      for line in f:
+        try:
+          row = json.loads(line)
+        except ValueError:
+          break  # the process died mid-line; nothing after it was written
+        if row["step"] > step:
+          break
+        kept.append(line if line.endswith("\n") else line + "\n")
+    workdir_lib.atomic_write(self.metrics_path, "".join(kept))
 
   def log(self, row: dict) -> None:
     """Appends one JSON object to metrics.jsonl and its scalars to the TensorBoard events
@@ -56,21 +72,24 @@ class RunFiles:
   def finish(self, summary: dict) -> None:
     """Writes summary.json and results.md, closes the event file, and prints the table."""
     self.events.close()
-    with open(os.path.join(self.workdir, "summary.json"), "w") as f:
-      json.dump(summary, f, indent=2, sort_keys=True)
+    workdir_lib.atomic_write(os.path.join(self.workdir, "summary.json"),
+                             json.dumps(summary, indent=2, sort_keys=True))
     table = format_table(summary)
-    with open(os.path.join(self.workdir, "results.md"), "w") as f:
-      f.write(table + "\n")
+    workdir_lib.atomic_write(os.path.join(self.workdir, "results.md"), table + "\n")
     print(table)
 
 
-def stack_steps(step_metrics: list[dict]) -> dict:
-  """Device metric dicts of consecutive steps as numpy arrays ``[steps, ...]`` (one host sync)."""
-  return jax.device_get(jax.tree.map(lambda *xs: np.stack(xs), *step_metrics))
+def stack_histories(items: list[tuple[dict, int]]) -> dict:
+  """Metrics of consecutive steps as numpy arrays ``{name: [steps, ...]}`` from items
+  ``(metrics {name: [>= n, ...]}, n)`` whose first ``n`` rows count, on the device or the
+  host (one host sync)."""
+  fetched = jax.device_get([metrics for metrics, _ in items])
+  return {name: np.concatenate([m[name][:n] for m, (_, n) in zip(fetched, items)])
+          for name in fetched[0]}
 
 
 def mean_over_steps(history: dict) -> dict:
-  """Each metric's mean over the steps of :func:`stack_steps`."""
+  """Each metric's mean over the steps of :func:`stack_histories`."""
   with np.errstate(over="ignore"):  # a diverging run's losses may sum past float32's range
     return {k: np.mean(v, axis=0) for k, v in history.items()}
 
@@ -78,8 +97,9 @@ def mean_over_steps(history: dict) -> dict:
 class Progress:
   """A one-line progress bar on stderr (redrawn in place on a terminal)."""
 
-  def __init__(self, total_steps: int, stream=None):
-    self.total, self.step, self.stream = total_steps, 0, stream or sys.stderr
+  def __init__(self, total_steps: int, stream=None, first_step: int = 0):
+    self.total, self.step, self.stream = total_steps, first_step, stream or sys.stderr
+    self.first_step = first_step  # > 0 when resumed from a checkpoint
     self.tty = self.stream.isatty()
     self.t_first = None
     self.t_last = None
@@ -94,9 +114,9 @@ class Progress:
 
   def samples_per_second(self, batch_size: int) -> float:
     """Training throughput after the first (compiling) step."""
-    if self.step < 2:
+    if self.step - self.first_step < 2:
       return float("nan")
-    return (self.step - 1) * batch_size / (self.t_last - self.t_first)
+    return (self.step - self.first_step - 1) * batch_size / (self.t_last - self.t_first)
 
   def show(self, epoch: int, row: dict) -> None:
     width = 24

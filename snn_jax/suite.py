@@ -10,9 +10,10 @@ run config every experiment starts from, plus each table's grid:
 
 Every table runs for each of ``encodings`` and ``seeds``. Each run is an ordinary run
 directory under the workdir. Runs that differ only in seed, penalty weights or phase-1
-length train together as one vmapped program (:func:`snn_jax.sweep.train_in_chunks`), and a
+length train together as one vmapped program (:func:`snn_jax.sweep.train_in_chunks`). A
 run whose directory already holds a summary.json of the same config is read back instead of
-retrained, so an interrupted suite resumes where it stopped.
+retrained, and an unfinished one resumes from its checkpoints, so an interrupted suite
+resumes where it stopped; a run of a changed config is archived and retrained.
 """
 import json
 import os
@@ -27,6 +28,7 @@ from snn_jax import data as data_lib
 from snn_jax import sweep
 from snn_jax import tables
 from snn_jax import validation
+from snn_jax import workdir as workdir_lib
 
 # method -> (which phase-2 weight lambda sets, whether phase 1 (no penalty) comes first)
 METHODS = {
@@ -144,7 +146,7 @@ def run_groups(groups: list[list[Run]], chunk: int = 0) -> tuple[list[dict], lis
     print(f"[{i + 1}/{len(groups)}] {shared}: {len(group)} runs ({done} already done)", flush=True)
     try:
       summaries = sweep.train_in_chunks([r.config for r in group], [r.workdir for r in group],
-                                        chunk, resume=True)
+                                        chunk, replace_changed=True)
     except data_lib.DataError as e:
       if first.config.data.name not in data_lib.TFDS_ONLY:
         raise
@@ -196,8 +198,7 @@ def log_invocation(results_dir: str, record: dict) -> list[dict]:
       runs = json.load(f)
   runs.append(record)
   os.makedirs(results_dir, exist_ok=True)
-  with open(path, "w") as f:
-    json.dump(runs, f, indent=1)
+  workdir_lib.atomic_write(path, json.dumps(runs, indent=1))
   return runs
 
 
@@ -206,9 +207,10 @@ def run(suite, workdir: str, results_dir: str, doc_path: str, command: str) -> d
   of ``doc_path``. Returns ``{table: aggregated rows}``."""
   check_suite(suite)
   tic = time.time()
-  depth_rows, skipped, trained = run_groups(depth_groups(suite, workdir))
-  penalty_rows, skipped_p, trained_p = run_groups(penalty_groups(suite, workdir),
-                                                  suite.penalties.chunk)
+  with workdir_lib.lock(workdir):
+    depth_rows, skipped, trained = run_groups(depth_groups(suite, workdir))
+    penalty_rows, skipped_p, trained_p = run_groups(penalty_groups(suite, workdir),
+                                                    suite.penalties.chunk)
 
   depth = tables.aggregate(depth_rows, tables.DEPTH_KEYS)
   penalties = tables.aggregate(penalty_rows, tables.PENALTY_KEYS)

@@ -5,6 +5,7 @@ noise), phase 2's penalty weights and the phase-1 length. They share the model,
 the data and its order (``data.shuffle_seed``), so a member's numbers match the
 same config trained alone with ``experiments.train``.
 """
+import contextlib
 import itertools
 import json
 import math
@@ -13,9 +14,12 @@ import os
 import ml_collections
 import numpy as np
 
+from snn_jax import checkpoint
 from snn_jax import health
+from snn_jax import reporting
 from snn_jax import train as train_lib
 from snn_jax import validation
+from snn_jax import workdir as workdir_lib
 
 # sweep key -> config key it sets in each member
 AXES = {
@@ -110,49 +114,63 @@ def check_vmappable(members: list) -> None:
 
 
 def is_done(config, workdir: str) -> bool:
-  """Whether ``workdir`` holds a finished run (summary.json) of exactly ``config``."""
-  try:
-    with open(os.path.join(workdir, "config.json")) as f:
-      saved = json.load(f)
-    return os.path.exists(os.path.join(workdir, "summary.json")) and (
-        saved == json.loads(config.to_json_best_effort()))
-  except (OSError, ValueError):
-    return False
+  """Whether ``workdir`` holds a finished run (readable summary.json) of exactly ``config``."""
+  return workdir_lib.inspect(config, workdir, quiet=True).kind == "finished"
 
 
-def load_summary(workdir: str) -> dict:
-  with open(os.path.join(workdir, "summary.json")) as f:
-    return json.load(f)
-
-
-def train_in_chunks(members: list, dirs: list[str], chunk: int = 0, *,
-                    resume: bool = False) -> list[dict]:
+def train_in_chunks(members: list, dirs: list[str], chunk: int = 0, *, fresh: bool = False,
+                    replace_changed: bool = False) -> list[dict]:
   """Trains ``members`` (configs differing only in AXES) ``chunk`` at a time (0 = all), each
-  chunk one vmapped program, into ``dirs``; returns their summaries. With ``resume`` a
-  member whose dir already holds a finished run of its config is read back, not retrained."""
+  chunk one vmapped program, into ``dirs``; returns their summaries.
+
+  A member whose dir holds its finished run is read back; an unfinished one resumes from its
+  checkpoints (a chunk from the latest step all its members have; members that were in other
+  chunks before start that chunk over). A dir holding another config's run raises
+  ConfigMismatchError, unless ``replace_changed`` (archive and retrain that member) or
+  ``fresh`` (archive and retrain every member).
+  """
   if chunk < 0:
     raise ValueError(f"sweep.chunk must be >= 0, got {chunk}")
   check_vmappable(members)
-  summaries = [load_summary(d) if resume and is_done(m, d) else None
-               for m, d in zip(members, dirs)]
-  todo = [i for i, s in enumerate(summaries) if s is None]
-  if todo:
-    exp = train_lib.Experiment(members[todo[0]])
-    chunk = chunk or len(todo)
-    for start in range(0, len(todo), chunk):
-      group = todo[start:start + chunk]
-      _, done = train_lib.train_members(exp, [members[i] for i in group],
-                                        [dirs[i] for i in group], stop_on_nan=False)
-      for i, summary in zip(group, done):
-        summaries[i] = summary
+  with contextlib.ExitStack() as held:
+    for d in dirs:
+      held.enter_context(workdir_lib.lock(d))
+    found = [workdir_lib.inspect(m, d) for m, d in zip(members, dirs)]
+    changed = [f.kind == "different" for f in found]
+    if not (fresh or replace_changed):
+      for d, f in zip(dirs, found):
+        if f.kind == "different":
+          raise workdir_lib.mismatch_error(d, f.differences)
+    summaries = [None if fresh else f.summary for f in found]
+    todo = [i for i, s in enumerate(summaries) if s is None]
+    if todo:
+      exp = train_lib.Experiment(members[todo[0]])
+      chunk = chunk or len(todo)
+      for start in range(0, len(todo), chunk):
+        group = todo[start:start + chunk]
+        for i in group:
+          if changed[i] and not fresh:  # now that the new model and data are built
+            workdir_lib.archive(dirs[i], reporting.run_file_names(dirs[i]) + (checkpoint.CHECKPOINT_DIR,))
+        _, done = train_lib.train_members(exp, [members[i] for i in group],
+                                          [dirs[i] for i in group], stop_on_nan=False,
+                                          fresh=fresh)
+        for i, summary in zip(group, done):
+          summaries[i] = summary
   return summaries
 
 
-def run_sweep(config, sweep, workdir: str) -> list[dict]:
-  """Trains every member (``sweep.chunk`` at a time) and writes the sweep report."""
+def run_sweep(config, sweep, workdir: str, *, fresh: bool = False) -> list[dict]:
+  """Trains every member (``sweep.chunk`` at a time) and writes the sweep report. A rerun
+  reads finished members back and resumes the others; ``fresh`` retrains them all."""
   members = member_configs(config, sweep)
   dirs = [os.path.join(workdir, "members", member_label(i, m)) for i, m in enumerate(members)]
-  summaries = train_in_chunks(members, dirs, sweep.chunk)
+  with workdir_lib.lock(workdir):
+    summaries = train_in_chunks(members, dirs, sweep.chunk, fresh=fresh)
+    return _report(workdir, members, dirs, summaries)
+
+
+def _report(workdir: str, members: list, dirs: list[str], summaries: list[dict]) -> list[dict]:
+  """The members' rows (axis values, workdir, summary, Pareto mark), written as the report."""
   rows = []
   for member, path, summary in zip(members, dirs, summaries):
     rows.append({"lambda_excess": member.phase2.lambda_excess,
@@ -215,10 +233,11 @@ def plot_front(rows: list[dict], path: str, title: str = "") -> None:
 def write_report(workdir: str, rows: list[dict]) -> None:
   """sweep.json (every member's summary), sweep.md (table) and front.png."""
   os.makedirs(workdir, exist_ok=True)
-  with open(os.path.join(workdir, "sweep.json"), "w") as f:
-    json.dump(rows, f, indent=2)
-  with open(os.path.join(workdir, "sweep.md"), "w") as f:
-    f.write("# Sweep\n\nPareto: no other member has higher-or-equal accuracy with fewer-or-equal "
-            "spikes per neuron; diverged and collapsed members (status) are left out.\n\n" + markdown_table(rows) + "\n\n![front](front.png)\n")
+  workdir_lib.atomic_write(os.path.join(workdir, "sweep.json"), json.dumps(rows, indent=2))
+  workdir_lib.atomic_write(
+      os.path.join(workdir, "sweep.md"),
+      "# Sweep\n\nPareto: no other member has higher-or-equal accuracy with fewer-or-equal "
+      "spikes per neuron; diverged and collapsed members (status) are left out.\n\n"
+      + markdown_table(rows) + "\n\n![front](front.png)\n")
   plot_front(rows, os.path.join(workdir, "front.png"))
   print(markdown_table(rows))

@@ -9,6 +9,7 @@ import os
 import numpy as np
 
 from snn_jax import sweep
+from snn_jax import workdir
 
 METRICS = ("test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron", "silent_fraction",
            "spikes_per_sample", "sops_per_sample", "energy_ratio_vs_ann", "train_seconds")
@@ -233,10 +234,9 @@ def write_table(results_dir: str, name: str, rows: list[dict], agg: list[dict], 
                 intro: str) -> None:
   """results/<name>.json (runs and aggregated rows) and results/<name>.md."""
   os.makedirs(results_dir, exist_ok=True)
-  with open(os.path.join(results_dir, f"{name}.json"), "w") as f:
-    json.dump({"runs": rows, "aggregated": agg}, f, indent=1)
-  with open(os.path.join(results_dir, f"{name}.md"), "w") as f:
-    f.write(f"{intro}\n\n{markdown}\n")
+  workdir.atomic_write(os.path.join(results_dir, f"{name}.json"),
+                       json.dumps({"runs": rows, "aggregated": agg}, indent=1))
+  workdir.atomic_write(os.path.join(results_dir, f"{name}.md"), f"{intro}\n\n{markdown}\n")
 
 
 def update_doc(doc_path: str, suite_name: str, section: str) -> None:
@@ -250,5 +250,4 @@ def update_doc(doc_path: str, suite_name: str, section: str) -> None:
   else:
     text = text.rstrip("\n") + "\n\n" + block + "\n"
   os.makedirs(os.path.dirname(doc_path) or ".", exist_ok=True)
-  with open(doc_path, "w") as f:
-    f.write(text)
+  workdir.atomic_write(doc_path, text)

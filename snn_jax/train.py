@@ -9,6 +9,9 @@ Within a phase the learning rate may warm up linearly and decay along a cosine,
 and phase 2's penalty weights may ramp up linearly from phase 1's (see
 :func:`phase_values`); with the defaults every value is constant within a phase.
 """
+import contextlib
+import json
+import os
 import time
 from typing import Any, Callable
 
@@ -18,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from snn_jax import checkpoint
 from snn_jax import data as data_lib
 from snn_jax import encoding as encoding_lib
 from snn_jax import health
@@ -26,6 +30,7 @@ from snn_jax import metrics as metrics_lib
 from snn_jax import models
 from snn_jax import reporting
 from snn_jax import validation
+from snn_jax import workdir as workdir_lib
 
 PHASE_VALUES = ("lambda_excess", "lambda_all", "lambda_silence", "learning_rate")
 EVAL_SEED_OFFSET = 1_000_003  # eval encodings use their own fixed key stream
@@ -256,6 +261,17 @@ class Experiment:
     (the state's buffers are donated)."""
     return jax.jit(jax.vmap(self.train_step, in_axes=(0, None, None)), donate_argnums=0)
 
+  def members_evaluator(self) -> Callable:
+    """``evaluate(stacked params, seeds) -> one summary per member`` on the test set."""
+    eval_step = jax.jit(jax.vmap(self.eval_step, in_axes=(0, None, None, None, 0)))
+    t, ds = self.config.train, self.dataset
+
+    def evaluate_members(params, seeds):
+      sums = evaluate(eval_step, params, ds.test_images, ds.test_labels, t.eval_batch_size, seeds)
+      return [self.summarize(unstack(sums, k)) for k in range(len(seeds))]
+
+    return evaluate_members
+
   def epochs(self):
     """Yields ``(epoch, batch index array [steps, batch])``; the order comes from data.shuffle_seed."""
     rng = np.random.default_rng(self.config.data.shuffle_seed)
@@ -280,61 +296,156 @@ def unstack(tree: Any, index: int) -> Any:
   return jax.tree.map(lambda x: x[index], tree)
 
 
+def _prepare_workdirs(exp, configs, workdirs, fresh: bool, templates: list):
+  """Resumes the group from its checkpoints (unless ``fresh``) or archives earlier runs;
+  returns ``(checkpoints, start step, stacked state, loop extras per run, run files)``."""
+  t = exp.config.train
+  milestones = {int(c.train.phase1_epochs) * exp.steps_per_epoch for c in configs}
+  checkpoints = checkpoint.GroupCheckpoints(
+      workdirs, t.checkpoint_every_steps, t.checkpoints_to_keep,
+      milestones | {t.epochs * exp.steps_per_epoch})
+  found = [workdir_lib.inspect(c, w, quiet=True) for c, w in zip(configs, workdirs)]
+  for w, f in zip(workdirs, found):
+    if f.kind == "different" and not fresh:
+      raise workdir_lib.mismatch_error(w, f.differences)
+  # Checkpoints count only next to the config.json of the same config.
+  same_config = all(f.kind in ("unfinished", "finished") for f in found)
+  resumed = checkpoints.resume(templates) if same_config and not fresh else None
+  if resumed is None:
+    for w in workdirs:  # only now that the model, data and initial states exist
+      workdir_lib.archive(w, reporting.run_file_names(w) + (checkpoint.CHECKPOINT_DIR,))
+    step, states, extras = 0, templates, None
+  else:
+    step, states, extras = resumed
+    print(f"resuming from the checkpoint of step {step}", flush=True)
+  runs = [reporting.RunFiles(w, c, resume_step=step) for c, w in zip(configs, workdirs)]
+  return checkpoints, step, stack(states), extras, runs
+
+
+class _LoopRecord:
+  """What the loop carries between log steps besides the train state: the per-step metrics
+  not yet logged, each run's divergence and the divergence monitor. Checkpoints save it as
+  JSON, so a resumed run logs exactly the rows of an uninterrupted one."""
+
+  def __init__(self, num_runs: int, divergence_factor: float, extras: list | None = None):
+    self.monitor = health.DivergenceMonitor(divergence_factor)
+    self.pending, self.diverged = [], [None] * num_runs
+    if extras:
+      history = checkpoint.history_from_json([e["pending"] for e in extras])
+      self.pending = [(history, len(history["total"]))] if history else []
+      self.diverged = [health.Divergence(**e["diverged"]) if e["diverged"] else None
+                       for e in extras]
+      if extras[0]["ce_start"] is not None:
+        self.monitor.ce_start = np.array([e["ce_start"] for e in extras], np.float32)
+
+  def history(self) -> dict:
+    """The pending steps' metrics ``{name: [steps, K]}`` on the host (one sync)."""
+    return reporting.stack_histories(self.pending)
+
+  def extras(self) -> list[dict]:
+    """Per run, the JSON a checkpoint keeps (see :meth:`__init__`)."""
+    history = self.history() if self.pending else {}
+    ce_start = self.monitor.ce_start
+    return [{"pending": checkpoint.history_to_json(history, k),
+             "diverged": d._asdict() if d else None,
+             "ce_start": None if ce_start is None else float(ce_start[k])}
+            for k, d in enumerate(self.diverged)]
+
+
 def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
-                  stop_on_nan: bool = True) -> tuple[TrainState, list[dict]]:
+                  stop_on_nan: bool = True, fresh: bool = False) -> tuple[TrainState, list[dict]]:
   """Trains K runs that differ only in per-run state (seed, penalty weights, phase length)
   as one ``vmap``-ed program sharing ``exp``'s data stream; K = 1 is a single run.
 
-  Each run gets the files of :func:`train_and_evaluate` in its workdir. With
-  ``stop_on_nan`` a diverged run (:mod:`snn_jax.health`) raises a
+  Each run gets the files of :func:`train_and_evaluate` in its workdir, locked while training.
+  Runs resume from their latest common checkpoint (see :mod:`snn_jax.checkpoint`); with
+  ``fresh``, or without checkpoints, earlier files are archived and training starts over.
+  A workdir holding another config's run raises ConfigMismatchError unless ``fresh``.
+  With ``stop_on_nan`` a diverged run (:mod:`snn_jax.health`) raises a
   :class:`reporting.DivergenceError`; otherwise that member's summary gets
   ``diverged_at_step`` and ``diverged_reason`` and the others go on undisturbed. Every
-  summary says whether the run ``collapsed`` (and why: ``collapse_reason``).
-  Returns the stacked final state and one summary per run.
+  summary says whether the run ``collapsed`` (and why: ``collapse_reason``). SIGTERM /
+  SIGINT save a checkpoint at the next step boundary and raise
+  :class:`snn_jax.checkpoint.Interrupted`. Returns the stacked final state and one summary
+  per run.
   """
+  with contextlib.ExitStack() as held:
+    for w in workdirs:
+      held.enter_context(workdir_lib.lock(w))
+    templates = [jax.device_get(exp.init_state(c)) for c in configs]
+    checkpoints, first_step, state, extras, runs = _prepare_workdirs(
+        exp, configs, workdirs, fresh, templates)
+    held.callback(checkpoints.close)
+    stop = held.enter_context(checkpoint.StopOnSignals())
+    record = _LoopRecord(len(configs), exp.config.train.divergence_factor, extras)
+    return _train_loop(exp, configs, runs, checkpoints, stop, first_step, state, record,
+                       stop_on_nan=stop_on_nan)
+
+
+def _log_train_rows(runs, record: _LoopRecord, step: int, epoch: int, stop_on_nan: bool) -> dict:
+  """Logs each run's mean over the pending steps and marks runs that diverged among them
+  (raising for a lone run with ``stop_on_nan``); returns the rows ``{name: [K]}``."""
+  history = record.history()
+  rows = reporting.mean_over_steps(history)
+  events = record.monitor.check(history, first_step=step - len(history["total"]) + 1)
+  record.pending = []
+  for k, run in enumerate(runs):
+    row = {name: float(v[k]) for name, v in rows.items()}
+    run.log({"kind": "train", "step": step, "epoch": epoch + 1, **row})
+    if record.diverged[k] is None and k in events:
+      if stop_on_nan:
+        raise health.divergence_error(events[k], run.metrics_path)
+      record.diverged[k] = events[k]
+  return rows
+
+
+def _save_if_due(checkpoints, stop, step: int, state, record: _LoopRecord) -> None:
+  """A checkpoint when one is due or a signal asked to stop; then stops on that signal."""
+  if checkpoints.is_due(step) or stop.signum:
+    checkpoints.save(step, state, record.extras())
+  if stop.signum:
+    raise checkpoints.interrupted(step, stop.signum)
+
+
+def _train_loop(exp, configs, runs, checkpoints, stop, first_step, state, record, *,
+                stop_on_nan):
+  """The steps of :func:`train_members` from ``first_step`` on (its files, checkpoints and
+  signal handling already set up)."""
   t = exp.config.train
-  runs = [reporting.RunFiles(w, c) for c, w in zip(configs, workdirs)]
-  state = stack([exp.init_state(c) for c in configs])
   seeds = jnp.array([c.seed for c in configs])
   train_step = exp.members_train_step()
-  eval_step = jax.jit(jax.vmap(exp.eval_step, in_axes=(0, None, None, None, 0)))
-  progress = reporting.Progress(t.epochs * exp.steps_per_epoch)
-  diverged = [None] * len(runs)
-  monitor = health.DivergenceMonitor(t.divergence_factor)
-  pending, eval_seconds, start = [], 0.0, time.perf_counter()
-  ds = exp.dataset
+  evaluate_members = exp.members_evaluator()
+  progress = reporting.Progress(t.epochs * exp.steps_per_epoch, first_step=first_step)
+  summaries, eval_seconds, start = None, 0.0, time.perf_counter()
+  ds, step = exp.dataset, first_step
   for epoch, order in exp.epochs():
-    for batch in order:
+    done_in_epoch = first_step - epoch * exp.steps_per_epoch
+    if done_in_epoch >= len(order):
+      continue  # finished before the checkpoint (the order is still drawn, keeping the stream)
+    for batch in order[max(done_in_epoch, 0):]:
       state, step_metrics = train_step(state, ds.train_images[batch], ds.train_labels[batch])
-      pending.append(step_metrics)
+      record.pending.append((jax.tree.map(lambda x: x[None], step_metrics), 1))
       step = progress.advance()
       if step % t.log_every_steps == 0 or step % exp.steps_per_epoch == 0:
-        history = reporting.stack_steps(pending)
-        rows = reporting.mean_over_steps(history)
-        events = monitor.check(history, first_step=step - len(pending) + 1)
-        pending = []
-        for k, run in enumerate(runs):
-          row = {name: float(v[k]) for name, v in rows.items()}
-          run.log({"kind": "train", "step": step, "epoch": epoch + 1, **row})
-          if diverged[k] is None and k in events:
-            if stop_on_nan:
-              raise health.divergence_error(events[k], run.metrics_path)
-            diverged[k] = events[k]
+        rows = _log_train_rows(runs, record, step, epoch, stop_on_nan)
         progress.show(epoch + 1, {name: float(np.nanmean(v)) for name, v in rows.items()})
+      if step % exp.steps_per_epoch:  # an epoch's last step is saved after its evaluation
+        _save_if_due(checkpoints, stop, step, state, record)
     tic = time.perf_counter()
-    sums = evaluate(eval_step, state.params, ds.test_images, ds.test_labels, t.eval_batch_size,
-                    seeds)
-    summaries = [exp.summarize(unstack(sums, k)) for k in range(len(runs))]
+    summaries = evaluate_members(state.params, seeds)
     for run, summary in zip(runs, summaries):
       run.log({"kind": "eval", "step": step, "epoch": epoch + 1, **summary})
     eval_seconds += time.perf_counter() - tic
+    _save_if_due(checkpoints, stop, step, state, record)
   progress.close()
+  if summaries is None:  # resumed from the last step's checkpoint: evaluation is deterministic
+    summaries = evaluate_members(state.params, seeds)
   member_rate = progress.samples_per_second(t.batch_size)
   timing = dict(train_seconds=time.perf_counter() - start - eval_seconds,
                 train_samples_per_second=member_rate, steps=progress.step,
                 members_trained_together=len(runs),
                 aggregate_train_samples_per_second=member_rate * len(runs))
-  for run, summary, divergence in zip(runs, summaries, diverged):
+  for run, summary, divergence in zip(runs, summaries, record.diverged):
     collapse = health.collapse_reason(summary, exp.chance_accuracy, t.collapse_margin)
     summary.update(timing, diverged_at_step=divergence.step if divergence else None,
                    diverged_reason=divergence.reason if divergence else None,
@@ -343,13 +454,41 @@ def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
   return state, summaries
 
 
-def train_and_evaluate(config, workdir: str) -> tuple[TrainState, dict]:
+def train_and_evaluate(config, workdir: str, *, fresh: bool = False
+                       ) -> tuple[TrainState | None, dict]:
   """Trains ``config``, evaluating after every epoch; writes config.json, metrics.jsonl
-  (one row per log step and per eval), summary.json and results.md to ``workdir``.
+  (one row per log step and per eval), summary.json, results.md, TensorBoard events and
+  checkpoints/ to ``workdir``, which stays locked meanwhile
+  (:class:`snn_jax.workdir.WorkdirBusyError`).
 
-  Returns ``(final state, summary)``. A non-finite loss stops the run with
+  Rerunning on the same workdir resumes from the latest checkpoint; if the run had finished,
+  nothing is trained and the state is None (:func:`snn_jax.checkpoint.load_run` loads it).
+  A workdir holding another config's run raises :class:`snn_jax.workdir.ConfigMismatchError`;
+  ``fresh`` archives it (to ``archive/<time>/``, once the new model and data are built) and
+  starts over. Returns ``(final state, summary)``. A non-finite loss stops the run with
   :class:`snn_jax.reporting.NonFiniteLossError` naming its first non-finite step, an
-  exploding one with :class:`snn_jax.reporting.LossExplodedError` (see :mod:`snn_jax.health`).
+  exploding one with :class:`snn_jax.reporting.LossExplodedError` (see :mod:`snn_jax.health`);
+  SIGTERM / SIGINT with :class:`snn_jax.checkpoint.Interrupted` after saving a checkpoint.
   """
-  state, (summary,) = train_members(Experiment(config), [config], [workdir])
+  with workdir_lib.lock(workdir):
+    found = workdir_lib.inspect(config, workdir)
+    if not fresh and found.kind == "different":
+      raise workdir_lib.mismatch_error(workdir, found.differences)
+    if not fresh and found.kind == "finished":
+      print(f"{workdir} already holds the finished run of this config (summary.json); nothing "
+            "to train (use --fresh to train it again)")
+      return None, found.summary
+    state, (summary,) = train_members(Experiment(config), [config], [workdir], fresh=fresh)
   return unstack(state, 0), summary
+
+
+def evaluate_run(workdir: str) -> dict:
+  """Test-set metrics (the test figures of summary.json) of the latest checkpoint in
+  ``workdir``; written to ``workdir/evaluation.json`` and printed as a table."""
+  config, params = checkpoint.load_run(workdir)
+  exp = Experiment(config)
+  (summary,) = exp.members_evaluator()(stack([params]), jnp.array([config.seed]))
+  workdir_lib.atomic_write(os.path.join(workdir, "evaluation.json"),
+                           json.dumps(summary, indent=2, sort_keys=True))
+  print(reporting.format_table(summary))
+  return summary

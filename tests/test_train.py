@@ -16,6 +16,7 @@ from snn_jax import events
 from snn_jax import reporting
 from snn_jax import train
 from snn_jax import validation
+from snn_jax import workdir as workdir_lib
 
 
 
@@ -263,14 +264,18 @@ def test_workdir_outputs_and_archive(tmp_path):
 
   first = {f: (workdir / f).read_bytes() for f in reporting.RUN_FILES}
   (first_events,) = events.event_files(str(workdir))
+  first_checkpoints = sorted(p.name for p in (workdir / "checkpoints").iterdir())
   c.seed = 1
-  train.train_and_evaluate(c, str(workdir))
+  with pytest.raises(workdir_lib.ConfigMismatchError, match=r"differs in seed\).*--fresh"):
+    train.train_and_evaluate(c, str(workdir))
+  train.train_and_evaluate(c, str(workdir), fresh=True)
   archives = list((workdir / "archive").iterdir())
   assert len(archives) == 1
   for name, content in first.items():  # nothing lost
     assert (archives[0] / name).read_bytes() == content
   assert (archives[0] / os.path.basename(first_events)).exists()
   assert len(events.event_files(str(workdir))) == 1  # only the new run's
+  assert sorted(p.name for p in (archives[0] / "checkpoints").iterdir()) == first_checkpoints
   with open(workdir / "config.json") as f:
     assert json.load(f)["seed"] == 1
 
