@@ -470,6 +470,7 @@ def train_and_evaluate(config, workdir: str, *, fresh: bool = False
   exploding one with :class:`snn_jax.reporting.LossExplodedError` (see :mod:`snn_jax.health`);
   SIGTERM / SIGINT with :class:`snn_jax.checkpoint.Interrupted` after saving a checkpoint.
   """
+  validation.check_config(config)  # a bad value is named before the workdir is looked at
   with workdir_lib.lock(workdir):
     found = workdir_lib.inspect(config, workdir)
     if not fresh and found.kind == "different":
