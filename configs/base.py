@@ -72,6 +72,8 @@ def base_config() -> ml_collections.ConfigDict:
   c.train.batch_size = 128
   c.train.eval_batch_size = 1000
   c.train.log_every_steps = 50
+  c.train.device_data = "auto"    # training set on the device: auto | true | false (host batching)
+  c.train.device_data_max_mb = 1024.0  # auto: largest set (images + labels) copied to each device
 
   c.energy = ml_collections.ConfigDict()
   c.energy.e_ac_pj = 0.9          # 45 nm accumulate (Horowitz, ISSCC 2014)

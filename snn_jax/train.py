@@ -20,6 +20,8 @@ from snn_jax import encoding as encoding_lib
 from snn_jax import losses
 from snn_jax import metrics as metrics_lib
 from snn_jax import models
+from snn_jax import parallel
+from snn_jax import pipeline
 from snn_jax import reporting
 
 PHASE_VALUES = ("lambda_excess", "lambda_all", "lambda_silence", "learning_rate")
@@ -132,10 +134,13 @@ def eval_keys(seeds: jax.Array, batch_index: int) -> jax.Array:
                                                batch_index))(seeds)
 
 
-def evaluate(eval_step, params, images, labels, batch_size: int, seeds: jax.Array) -> dict:
-  """Sums of :func:`metrics.batch_sums` over the whole set for stacked ``params``, one sync."""
-  total = None
-  for i, (x, y, mask) in enumerate(data_lib.eval_batches(images, labels, batch_size)):
+def evaluate(eval_step, params, images, labels, batch_size: int, seeds: jax.Array,
+             mesh) -> dict:
+  """Sums of :func:`metrics.batch_sums` over the whole set for stacked ``params``, one sync;
+  each batch is split over ``mesh``."""
+  total, rows = None, parallel.batch_sharded(mesh)
+  for i, batch in enumerate(data_lib.eval_batches(images, labels, batch_size)):
+    x, y, mask = (parallel.put(a, rows) for a in batch)
     sums = eval_step(params, x, y, mask, eval_keys(seeds, i))
     total = sums if total is None else jax.tree.map(jnp.add, total, sums)
   return jax.device_get(total)
@@ -156,14 +161,19 @@ def check_config(config) -> None:
   for name in ("batch_size", "eval_batch_size", "log_every_steps", "epochs"):
     if t[name] < 1:
       raise ValueError(f"train.{name} must be >= 1, got {t[name]}")
+  if t.device_data not in pipeline.DEVICE_DATA:
+    raise ValueError(f"train.device_data={t.device_data!r}; choose 'auto', 'true' or 'false'")
 
 
 class Experiment:
-  """Everything a run derives from its config: data, model, encoder and step functions."""
+  """Everything a run derives from its config: data, model, encoder, step functions and the
+  device mesh."""
 
   def __init__(self, config):
     check_config(config)
     self.config = config
+    self.mesh = parallel.make_mesh()
+    parallel.check_batch_sizes(config.train, self.mesh)
     self.dataset = data_lib.load(config.data)
     self.model = models.create(config.model, config.neuron, self.dataset.num_classes)
     self.encode = encoder_from_config(config.encoding)
@@ -180,10 +190,13 @@ class Experiment:
     return create_train_state(config or self.config, self.model, self.tx,
                               self.dataset.train_images[:1], self.encode, self.steps_per_epoch)
 
+  def members_step(self) -> Callable:
+    """``train_step`` vmapped over a stacked state of K members sharing one batch (unjitted)."""
+    return jax.vmap(self.train_step, in_axes=(0, None, None))
+
   def members_train_step(self) -> Callable:
-    """``train_step`` jitted and vmapped over a stacked state of K members sharing one batch
-    (the state's buffers are donated)."""
-    return jax.jit(jax.vmap(self.train_step, in_axes=(0, None, None)), donate_argnums=0)
+    """:meth:`members_step` jitted, one step per call (the state's buffers are donated)."""
+    return jax.jit(self.members_step(), donate_argnums=0)
 
   def epochs(self):
     """Yields ``(epoch, batch index array [steps, batch])``; the order comes from data.shuffle_seed."""
@@ -214,6 +227,8 @@ def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
   """Trains K runs that differ only in per-run state (seed, penalty weights, phase length)
   as one ``vmap``-ed program sharing ``exp``'s data stream; K = 1 is a single run.
 
+  Steps run in chunks, one dispatch each (:mod:`snn_jax.pipeline`); a chunk ends where
+  :func:`pipeline.is_chunk_end` says the host needs the state or the metrics.
   Each run gets the files of :func:`train_and_evaluate` in its workdir. With
   ``stop_on_nan`` a non-finite loss raises; otherwise that member's summary gets
   ``diverged_at_step`` and the others go on undisturbed.
@@ -221,22 +236,28 @@ def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
   """
   t = exp.config.train
   runs = [reporting.RunFiles(w, c) for c, w in zip(configs, workdirs)]
-  state = stack([exp.init_state(c) for c in configs])
+  feed = pipeline.Pipeline(exp, configs, exp.mesh)
+  state = feed.place_state(stack([exp.init_state(c) for c in configs]))
+  feed.compile(state)
   seeds = jnp.array([c.seed for c in configs])
-  train_step = exp.members_train_step()
-  eval_step = jax.jit(jax.vmap(exp.eval_step, in_axes=(0, None, None, None, 0)))
+  eval_step = jax.jit(jax.vmap(exp.eval_step, in_axes=(0, None, None, None, 0)),
+                      out_shardings=parallel.replicated(exp.mesh))
   progress = reporting.Progress(t.epochs * exp.steps_per_epoch)
   diverged = [None] * len(runs)
-  pending, eval_seconds, start = [], 0.0, time.perf_counter()
+  pending, step, eval_seconds, start = [], 0, 0.0, time.perf_counter()
   ds = exp.dataset
   for epoch, order in exp.epochs():
-    for batch in order:
-      state, step_metrics = train_step(state, ds.train_images[batch], ds.train_labels[batch])
-      pending.append(step_metrics)
-      step = progress.advance()
-      if step % t.log_every_steps == 0 or step % exp.steps_per_epoch == 0:
-        rows = reporting.mean_of(pending)
+    feed.start_epoch(order)
+    while step < (epoch + 1) * exp.steps_per_epoch:
+      end = feed.chunk_end(step)
+      state, chunk = feed.run(state, step, end)
+      pending.append(chunk)
+      step = end
+      if pipeline.is_log_step(step, t, exp.steps_per_epoch):
+        per_step = pipeline.fetch(pending)  # {name: [steps, K]}, the host waits here
         pending = []
+        progress.advance(step - progress.step)
+        rows = {name: v.mean(axis=0) for name, v in per_step.items()}
         for k, run in enumerate(runs):
           row = {name: float(v[k]) for name, v in rows.items()}
           run.log({"kind": "train", "step": step, "epoch": epoch + 1, **row})
@@ -247,17 +268,20 @@ def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
         progress.show(epoch + 1, {name: float(np.nanmean(v)) for name, v in rows.items()})
     tic = time.perf_counter()
     sums = evaluate(eval_step, state.params, ds.test_images, ds.test_labels, t.eval_batch_size,
-                    seeds)
+                    seeds, exp.mesh)
     summaries = [exp.summarize(unstack(sums, k)) for k in range(len(runs))]
     for run, summary in zip(runs, summaries):
       run.log({"kind": "eval", "step": step, "epoch": epoch + 1, **summary})
     eval_seconds += time.perf_counter() - tic
+    progress.pause()
   progress.close()
   member_rate = progress.samples_per_second(t.batch_size)
   timing = dict(train_seconds=time.perf_counter() - start - eval_seconds,
                 train_samples_per_second=member_rate, steps=progress.step,
                 members_trained_together=len(runs),
-                aggregate_train_samples_per_second=member_rate * len(runs))
+                aggregate_train_samples_per_second=member_rate * len(runs),
+                device_data=feed.device_data, steps_per_dispatch=feed.max_steps,
+                devices=exp.mesh.size)
   for run, summary, step in zip(runs, summaries, diverged):
     summary.update(timing, diverged_at_step=step)
     run.finish(summary)
