@@ -13,6 +13,7 @@ from absl import app
 from absl import flags
 from ml_collections import config_flags
 
+from snn_jax import parallel
 from snn_jax import sweep
 
 FLAGS = flags.FLAGS
@@ -25,7 +26,8 @@ flags.mark_flags_as_required(["config", "workdir"])
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-  sweep.run_sweep(FLAGS.config, FLAGS.sweep, FLAGS.workdir)
+  parallel.initialize_cluster()
+  sweep.run_sweep(FLAGS.config, FLAGS.sweep, parallel.process_workdir(FLAGS.workdir))
 
 
 if __name__ == "__main__":

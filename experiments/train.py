@@ -10,6 +10,7 @@ from absl import app
 from absl import flags
 from ml_collections import config_flags
 
+from snn_jax import parallel
 from snn_jax import train
 
 FLAGS = flags.FLAGS
@@ -21,7 +22,8 @@ flags.mark_flags_as_required(["config", "workdir"])
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-  train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
+  parallel.initialize_cluster()
+  train.train_and_evaluate(FLAGS.config, parallel.process_workdir(FLAGS.workdir))
 
 
 if __name__ == "__main__":

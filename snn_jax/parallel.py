@@ -44,6 +44,13 @@ def initialize_cluster() -> None:
     jax.distributed.initialize()
 
 
+def process_workdir(workdir: str) -> str:
+  """``workdir`` for process 0, ``workdir/process_<i>`` for the others of a multi-process
+  job: every process computes the same metrics, and each writes them to its own files."""
+  index = jax.process_index()
+  return workdir if index == 0 else os.path.join(workdir, f"process_{index}")
+
+
 def make_mesh() -> Mesh:
   """The 1-D ``batch`` mesh over every device of every process."""
   return Mesh(np.array(jax.devices()), (BATCH_AXIS,))
