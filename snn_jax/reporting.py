@@ -7,9 +7,6 @@ import shutil
 import sys
 import time
 
-import jax
-import numpy as np
-
 RUN_FILES = ("config.json", "metrics.jsonl", "summary.json", "results.md")
 
 
@@ -48,12 +45,6 @@ class RunFiles:
     with open(os.path.join(self.workdir, "results.md"), "w") as f:
       f.write(table + "\n")
     print(table)
-
-
-def mean_of(step_metrics: list[dict]) -> dict:
-  """Means over steps of device metric dicts, as numpy arrays (one host sync)."""
-  stacked = jax.device_get(jax.tree.map(lambda *xs: np.stack(xs), *step_metrics))
-  return {k: np.mean(v, axis=0) for k, v in stacked.items()}
 
 
 def is_finite(row: dict) -> bool:
