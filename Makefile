@@ -9,7 +9,7 @@ EXTRAS ?= $(if $(shell command -v nvidia-smi 2>/dev/null),test$(COMMA)gpu,test)
 COMMA := ,
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train test sweep bench tables-quick tables clean
+.PHONY: help setup train test sweep bench bench-pipeline tables-quick tables clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ sweep: setup
 ## bench: throughput of a K=8 vmapped sweep vs 8 sequential runs (digits)
 bench: setup
 	$(PY) -m benchmarks.sweep_vs_sequential
+
+## bench-pipeline: end-to-end training samples/s vs the bare jitted step (mnist_fc; device data and host batching)
+bench-pipeline: setup
+	$(PY) -m benchmarks.pipeline_throughput --config configs/mnist_fc.py
 
 ## tables-quick: the experiment suite at reduced scale (MNIST + Fashion-MNIST, CPU) into results/quick and docs/RESULTS.md; resumable
 tables-quick: setup

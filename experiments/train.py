@@ -16,6 +16,7 @@ from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
+from snn_jax import parallel
 from snn_jax import train
 
 FLAGS = flags.FLAGS
@@ -29,7 +30,9 @@ flags.mark_flags_as_required(["config", "workdir"])
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-  train.train_and_evaluate(FLAGS.config, FLAGS.workdir, fresh=FLAGS.fresh)
+  parallel.initialize_cluster()
+  train.train_and_evaluate(FLAGS.config, parallel.process_workdir(FLAGS.workdir),
+                           fresh=FLAGS.fresh)
 
 
 if __name__ == "__main__":

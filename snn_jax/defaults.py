@@ -92,6 +92,8 @@ def default_config() -> ml_collections.ConfigDict:
   c.train.batch_size = 128
   c.train.eval_batch_size = 1000
   c.train.log_every_steps = 50
+  c.train.device_data = "auto"    # training set on the device: auto | true | false (host batching)
+  c.train.device_data_max_mb = 1024.0  # auto: largest set (images + labels) copied to each device
   # Diverged: cross-entropy above this factor x its first-step value (0 = only NaN/inf counts).
   c.train.divergence_factor = 100.0
   # Collapsed: test accuracy within this of the majority-class rate, or every hidden neuron silent.

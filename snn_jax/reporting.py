@@ -95,28 +95,34 @@ def mean_over_steps(history: dict) -> dict:
 
 
 class Progress:
-  """A one-line progress bar on stderr (redrawn in place on a terminal)."""
+  """A one-line progress bar on stderr (redrawn in place on a terminal) and the training
+  throughput: the clock runs from creation (after compilation) to the last :meth:`advance`,
+  less the paused stretches (evaluation)."""
 
   def __init__(self, total_steps: int, stream=None, first_step: int = 0):
     self.total, self.step, self.stream = total_steps, first_step, stream or sys.stderr
     self.first_step = first_step  # > 0 when resumed from a checkpoint
     self.tty = self.stream.isatty()
-    self.t_first = None
-    self.t_last = None
+    self.t_last = time.perf_counter()
+    self.train_seconds = 0.0
 
-  def advance(self) -> int:
-    self.step += 1
+  def advance(self, steps: int = 1) -> int:
+    """Counts ``steps`` more finished steps; call it after a host sync, so they are done."""
     now = time.perf_counter()
-    if self.t_first is None:
-      self.t_first = now  # after the first step, i.e. after compilation
+    self.train_seconds += now - self.t_last
     self.t_last = now
+    self.step += steps
     return self.step
 
+  def pause(self) -> None:
+    """Leaves the time since the last :meth:`advance` out of the throughput."""
+    self.t_last = time.perf_counter()
+
   def samples_per_second(self, batch_size: int) -> float:
-    """Training throughput after the first (compiling) step."""
-    if self.step - self.first_step < 2:
+    """Training throughput over the timed stretches (a resumed run's own steps)."""
+    if self.step == self.first_step:
       return float("nan")
-    return (self.step - self.first_step - 1) * batch_size / (self.t_last - self.t_first)
+    return (self.step - self.first_step) * batch_size / self.train_seconds
 
   def show(self, epoch: int, row: dict) -> None:
     width = 24

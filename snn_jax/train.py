@@ -28,6 +28,8 @@ from snn_jax import health
 from snn_jax import losses
 from snn_jax import metrics as metrics_lib
 from snn_jax import models
+from snn_jax import parallel
+from snn_jax import pipeline
 from snn_jax import reporting
 from snn_jax import validation
 from snn_jax import workdir as workdir_lib
@@ -215,10 +217,13 @@ def eval_keys(seeds: jax.Array, batch_index: int) -> jax.Array:
                                                batch_index))(seeds)
 
 
-def evaluate(eval_step, params, images, labels, batch_size: int, seeds: jax.Array) -> dict:
-  """Sums of :func:`metrics.batch_sums` over the whole set for stacked ``params``, one sync."""
-  total = None
-  for i, (x, y, mask) in enumerate(data_lib.eval_batches(images, labels, batch_size)):
+def evaluate(eval_step, params, images, labels, batch_size: int, seeds: jax.Array,
+             mesh) -> dict:
+  """Sums of :func:`metrics.batch_sums` over the whole set for stacked ``params``, one sync;
+  each batch is split over ``mesh``."""
+  total, rows = None, parallel.batch_sharded(mesh)
+  for i, batch in enumerate(data_lib.eval_batches(images, labels, batch_size)):
+    x, y, mask = (parallel.put(a, rows) for a in batch)
     sums = eval_step(params, x, y, mask, eval_keys(seeds, i))
     total = sums if total is None else jax.tree.map(jnp.add, total, sums)
   return jax.device_get(total)
@@ -232,11 +237,14 @@ def encoder_from_config(encoding_config):
 
 
 class Experiment:
-  """Everything a run derives from its config: data, model, encoder and step functions."""
+  """Everything a run derives from its config: data, model, encoder, step functions and the
+  device mesh."""
 
   def __init__(self, config):
     validation.check_config(config)
     self.config = config
+    self.mesh = parallel.make_mesh()
+    parallel.check_batch_sizes(config.train, self.mesh)
     full = data_lib.load_full(config.data)
     validation.check_data_sizes(config, len(full.train_labels), len(full.test_labels))
     self.dataset = data_lib.truncate(full, config.data.train_size, config.data.test_size)
@@ -256,18 +264,24 @@ class Experiment:
     return create_train_state(config or self.config, self.model, self.tx,
                               self.dataset.train_images[:1], self.encode, self.steps_per_epoch)
 
+  def members_step(self) -> Callable:
+    """``train_step`` vmapped over a stacked state of K members sharing one batch (unjitted)."""
+    return jax.vmap(self.train_step, in_axes=(0, None, None))
+
   def members_train_step(self) -> Callable:
-    """``train_step`` jitted and vmapped over a stacked state of K members sharing one batch
-    (the state's buffers are donated)."""
-    return jax.jit(jax.vmap(self.train_step, in_axes=(0, None, None)), donate_argnums=0)
+    """:meth:`members_step` jitted, one step per call (the state's buffers are donated)."""
+    return jax.jit(self.members_step(), donate_argnums=0)
 
   def members_evaluator(self) -> Callable:
-    """``evaluate(stacked params, seeds) -> one summary per member`` on the test set."""
-    eval_step = jax.jit(jax.vmap(self.eval_step, in_axes=(0, None, None, None, 0)))
+    """``evaluate(stacked params, seeds) -> one summary per member`` on the test set, each
+    batch split over the mesh."""
+    eval_step = jax.jit(jax.vmap(self.eval_step, in_axes=(0, None, None, None, 0)),
+                        out_shardings=parallel.replicated(self.mesh))
     t, ds = self.config.train, self.dataset
 
     def evaluate_members(params, seeds):
-      sums = evaluate(eval_step, params, ds.test_images, ds.test_labels, t.eval_batch_size, seeds)
+      sums = evaluate(eval_step, params, ds.test_images, ds.test_labels, t.eval_batch_size, seeds,
+                      self.mesh)
       return [self.summarize(unstack(sums, k)) for k in range(len(seeds))]
 
     return evaluate_members
@@ -357,7 +371,9 @@ def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
   """Trains K runs that differ only in per-run state (seed, penalty weights, phase length)
   as one ``vmap``-ed program sharing ``exp``'s data stream; K = 1 is a single run.
 
-  Each run gets the files of :func:`train_and_evaluate` in its workdir, locked while training.
+  Steps run in chunks, one dispatch each (:mod:`snn_jax.pipeline`), ending where the host needs
+  the state or the metrics (log steps, epoch ends, phase boundaries, checkpoints). Each run
+  gets the files of :func:`train_and_evaluate` in its workdir, locked while training.
   Runs resume from their latest common checkpoint (see :mod:`snn_jax.checkpoint`); with
   ``fresh``, or without checkpoints, earlier files are archived and training starts over.
   A workdir holding another config's run raises ConfigMismatchError unless ``fresh``.
@@ -413,23 +429,28 @@ def _train_loop(exp, configs, runs, checkpoints, stop, first_step, state, record
   signal handling already set up)."""
   t = exp.config.train
   seeds = jnp.array([c.seed for c in configs])
-  train_step = exp.members_train_step()
+  feed = pipeline.Pipeline(exp, configs, exp.mesh, stop_at=checkpoints.is_due)
+  state = feed.place_state(state)
+  feed.compile(state)
   evaluate_members = exp.members_evaluator()
   progress = reporting.Progress(t.epochs * exp.steps_per_epoch, first_step=first_step)
   summaries, eval_seconds, start = None, 0.0, time.perf_counter()
-  ds, step = exp.dataset, first_step
+  step = first_step
   for epoch, order in exp.epochs():
-    done_in_epoch = first_step - epoch * exp.steps_per_epoch
-    if done_in_epoch >= len(order):
+    epoch_end = (epoch + 1) * exp.steps_per_epoch
+    if epoch_end <= first_step:
       continue  # finished before the checkpoint (the order is still drawn, keeping the stream)
-    for batch in order[max(done_in_epoch, 0):]:
-      state, step_metrics = train_step(state, ds.train_images[batch], ds.train_labels[batch])
-      record.pending.append((jax.tree.map(lambda x: x[None], step_metrics), 1))
-      step = progress.advance()
-      if step % t.log_every_steps == 0 or step % exp.steps_per_epoch == 0:
-        rows = _log_train_rows(runs, record, step, epoch, stop_on_nan)
+    feed.start_epoch(order)
+    while step < epoch_end:
+      end = feed.chunk_end(step)
+      state, chunk = feed.run(state, step, end)
+      record.pending.append((chunk.buffer, chunk.num_steps))
+      step = end
+      if pipeline.is_log_step(step, t, exp.steps_per_epoch):
+        rows = _log_train_rows(runs, record, step, epoch, stop_on_nan)  # the host waits here
+        progress.advance(step - progress.step)
         progress.show(epoch + 1, {name: float(np.nanmean(v)) for name, v in rows.items()})
-      if step % exp.steps_per_epoch:  # an epoch's last step is saved after its evaluation
+      if step < epoch_end:  # an epoch's last step is saved after its evaluation
         _save_if_due(checkpoints, stop, step, state, record)
     tic = time.perf_counter()
     summaries = evaluate_members(state.params, seeds)
@@ -437,6 +458,7 @@ def _train_loop(exp, configs, runs, checkpoints, stop, first_step, state, record
       run.log({"kind": "eval", "step": step, "epoch": epoch + 1, **summary})
     eval_seconds += time.perf_counter() - tic
     _save_if_due(checkpoints, stop, step, state, record)
+    progress.pause()
   progress.close()
   if summaries is None:  # resumed from the last step's checkpoint: evaluation is deterministic
     summaries = evaluate_members(state.params, seeds)
@@ -444,7 +466,9 @@ def _train_loop(exp, configs, runs, checkpoints, stop, first_step, state, record
   timing = dict(train_seconds=time.perf_counter() - start - eval_seconds,
                 train_samples_per_second=member_rate, steps=progress.step,
                 members_trained_together=len(runs),
-                aggregate_train_samples_per_second=member_rate * len(runs))
+                aggregate_train_samples_per_second=member_rate * len(runs),
+                device_data=feed.device_data, steps_per_dispatch=feed.max_steps,
+                devices=exp.mesh.size)
   for run, summary, divergence in zip(runs, summaries, record.diverged):
     collapse = health.collapse_reason(summary, exp.chance_accuracy, t.collapse_margin)
     summary.update(timing, diverged_at_step=divergence.step if divergence else None,

@@ -11,6 +11,7 @@ from snn_jax import data as data_lib
 from snn_jax import encoding as encoding_lib
 from snn_jax import models
 from snn_jax import neurons
+from snn_jax import pipeline
 from snn_jax import surrogate as surrogate_lib
 
 DATASETS = ("digits",) + tuple(data_lib.IDX_FOLDERS) + data_lib.TFDS_ONLY
@@ -91,6 +92,8 @@ def check_config(config) -> None:
   if config.train.divergence_factor != 0:
     _at_least(config, "train.divergence_factor", 1, strict=True)
   _in_range(config, "train.collapse_margin", 0, 1)
+  _choice(config, "train.device_data", pipeline.DEVICE_DATA)
+  _at_least(config, "train.device_data_max_mb", 0)
 
 
 def _check_schedules(config) -> None:
