@@ -29,7 +29,7 @@ DEVICE_DATA = ("auto", "true", "false")
 def use_device_data(train_config, dataset) -> bool:
   """Whether the training set lives on the device: ``true``, ``false``, or ``auto`` = when
   its images and labels fit ``train.device_data_max_mb``."""
-  setting = train_config.device_data  # one of DEVICE_DATA (train.check_config)
+  setting = train_config.device_data  # one of DEVICE_DATA (validation.check_config)
   if setting == "auto":
     size = dataset.train_images.nbytes + dataset.train_labels.nbytes
     return size <= train_config.device_data_max_mb * 2**20

@@ -107,5 +107,5 @@ def test_chunk_ends_are_a_function_of_the_step():
 def test_bad_device_data_value_names_the_key():
   c = small_config()
   c.train.device_data = "yes"
-  with pytest.raises(ValueError, match="train.device_data='yes'.*'auto', 'true' or 'false'"):
+  with pytest.raises(ValueError, match="train.device_data='yes': choose one of 'auto', 'true', 'false'"):
     train.Experiment(c)
