@@ -22,6 +22,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.encoding.name = "rate"        # rate | latency | direct
   c.encoding.num_steps = 20       # T
   c.encoding.max_rate = 1.0       # rate: spike probability of a white pixel per step
+  c.encoding.rate_bits = 8        # rate: random bits per draw, 8 | 16 (P(spike) within 2^-(bits+1) of p)
   c.encoding.p_min = 0.2          # latency: darker pixels never spike
 
   c.neuron = ml_collections.ConfigDict()

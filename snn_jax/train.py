@@ -68,15 +68,10 @@ def create_train_state(config, model, tx, example_images: np.ndarray, encode,
                        steps_per_epoch: int) -> TrainState:
   """Initial state: parameters from ``config.seed``, encoding key, schedule scalars."""
   init_key, train_key = jax.random.split(jax.random.PRNGKey(config.seed))
-  x = encode(to_unit_interval(example_images), key=train_key)
+  x = encode(jnp.asarray(example_images), key=train_key)
   params = model.init(init_key, x)["params"]
   return TrainState(step=jnp.int32(0), params=params, opt_state=tx.init(params), key=train_key,
                     hparams=phase_hparams(config, steps_per_epoch))
-
-
-def to_unit_interval(images) -> jax.Array:
-  """uint8 intensities -> float32 in [0, 1]."""
-  return jnp.asarray(images, jnp.float32) / 255.0
 
 
 def penalty_options(loss_config) -> dict:
@@ -90,7 +85,7 @@ def make_train_step(model, tx, encode, options: dict) -> Callable:
 
   def train_step(state: TrainState, images, labels):
     key, encode_key = jax.random.split(state.key)
-    x = encode(to_unit_interval(images), key=encode_key)
+    x = encode(images, key=encode_key)
     values = phase_values(state.hparams, state.step)
 
     def loss_fn(params):
@@ -119,7 +114,7 @@ def make_eval_step(model, encode) -> Callable:
   """``eval_step(params, images, labels, mask, key) -> sums`` (see metrics.batch_sums)."""
 
   def eval_step(params, images, labels, mask, key):
-    x = encode(to_unit_interval(images), key=key)
+    x = encode(images, key=key)
     logits, counts = model.apply({"params": params}, x)
     return metrics_lib.batch_sums(logits, labels, counts, x, mask)
 
@@ -143,7 +138,7 @@ def evaluate(eval_step, params, images, labels, batch_size: int, seeds: jax.Arra
 
 def encoder_from_config(encoding_config):
   """The configured encoder with its own options bound."""
-  options = {"rate": {"max_rate": encoding_config.max_rate},
+  options = {"rate": {"max_rate": encoding_config.max_rate, "bits": encoding_config.rate_bits},
              "latency": {"p_min": encoding_config.p_min}}.get(encoding_config.name, {})
   return encoding_lib.get(encoding_config.name, encoding_config.num_steps, **options)
 
