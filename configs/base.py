@@ -74,6 +74,13 @@ def base_config() -> ml_collections.ConfigDict:
   c.train.eval_batch_size = 1000
   c.train.log_every_steps = 50
 
+  # Speed and memory only: the same model and update (up to rounding), computed differently.
+  c.compute = ml_collections.ConfigDict()
+  c.compute.unroll = 0            # LIF scan unroll; 0 = auto per backend (CPU 1, GPU 5; models.AUTO_UNROLL)
+  c.compute.dtype = "float32"     # float32 | bfloat16: matmuls, convs and spikes; parameters,
+                                  # optimizer state and membranes stay float32
+  c.compute.remat = False         # recompute activations in the backward pass: less memory at long T
+
   c.energy = ml_collections.ConfigDict()
   c.energy.e_ac_pj = 0.9          # 45 nm accumulate (Horowitz, ISSCC 2014)
   c.energy.e_mac_pj = 4.6         # 45 nm multiply-accumulate

@@ -160,7 +160,8 @@ class Experiment:
     check_config(config)
     self.config = config
     self.dataset = data_lib.load(config.data)
-    self.model = models.create(config.model, config.neuron, self.dataset.num_classes)
+    self.model = models.create(config.model, config.neuron, self.dataset.num_classes,
+                               config.compute)
     self.encode = encoder_from_config(config.encoding)
     self.tx = make_optimizer(config.optim)
     self.steps_per_epoch = data_lib.steps_per_epoch(len(self.dataset.train_labels),
