@@ -8,7 +8,7 @@ export PYTHONHASHSEED := 0
 EXTRAS ?= $(if $(shell command -v nvidia-smi 2>/dev/null),test$(COMMA)gpu,test)
 COMMA := ,
 
-.PHONY: setup train test sweep bench tables-quick tables clean
+.PHONY: setup train test sweep bench bench-peers tables-quick tables clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,21 @@ sweep: setup
 ## bench: throughput of a K=8 vmapped sweep vs 8 sequential runs (digits)
 bench: setup
 	$(PY) -m benchmarks.sweep_vs_sequential
+
+PEERS_VENV ?= .venv-peers
+$(PEERS_VENV)/.installed: setup.cfg pyproject.toml constraints.txt benchmarks/requirements-peers.txt
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install -q --upgrade pip
+	$(PEERS_VENV)/bin/python -m pip install -q -c constraints.txt -e '.[$(EXTRAS)]' \
+		-r benchmarks/requirements-peers.txt
+	# SpikingJelly's declared needs (torchaudio, torchvision, tensorboard, ...) would pull other
+	# torch builds; its activation_based modules run without them. Optional: skipped if it fails.
+	-$(PEERS_VENV)/bin/python -m pip install -q --no-deps spikingjelly==2.0.0
+	touch $@
+
+## bench-peers: ms/step of snn-jax vs its floor, Spyx, snnTorch (SpikingJelly) in their own .venv-peers; PEERS_ARGS=--quick for a short run
+bench-peers: $(PEERS_VENV)/.installed
+	$(PEERS_VENV)/bin/python -m benchmarks.peers $(PEERS_ARGS)
 
 ## tables-quick: the experiment suite at reduced scale (MNIST + Fashion-MNIST, CPU) into results/quick and docs/RESULTS.md; resumable
 tables-quick: setup

@@ -177,8 +177,15 @@ class Experiment:
                               self.dataset.train_images[:1], self.encode, self.steps_per_epoch)
 
   def members_train_step(self) -> Callable:
-    """``train_step`` jitted and vmapped over a stacked state of K members sharing one batch
-    (the state's buffers are donated)."""
+    """``train_step`` over a stacked state of K members sharing one batch: jitted and vmapped
+    (the state's buffers donated); for conv nets the members one after another.
+
+    Under vmap each member's convolution kernels turn into one grouped convolution, which
+    ran 2.9x slower than the members one by one on the 2-core CPU (mnist_conv net, K = 3,
+    docs/BENCHMARKS.md); on an H100 a K = 4 vmapped mnist_conv sweep was slower too.
+    """
+    if self.config.model.name == "conv":
+      return members_one_by_one(jax.jit(self.train_step, donate_argnums=0))
     return jax.jit(jax.vmap(self.train_step, in_axes=(0, None, None)), donate_argnums=0)
 
   def epochs(self):
@@ -203,6 +210,17 @@ def stack(trees: list) -> Any:
 def unstack(tree: Any, index: int) -> Any:
   """Member ``index`` of a stacked pytree."""
   return jax.tree.map(lambda x: x[index], tree)
+
+
+def members_one_by_one(train_step: Callable) -> Callable:
+  """A stacked-state step, ``(state [K, ...], images, labels) -> (state, metrics [K])``, that
+  runs ``train_step`` on each member in turn."""
+
+  def step(state: TrainState, images, labels):
+    outputs = [train_step(unstack(state, k), images, labels) for k in range(len(state.step))]
+    return stack([s for s, _ in outputs]), stack([m for _, m in outputs])
+
+  return step
 
 
 def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
