@@ -1,6 +1,7 @@
 r"""The measurements behind the speed knobs (docs/BENCHMARKS.md), one part per run:
 
   python -m benchmarks.speed_parts --part=encoding      # rate draws: bernoulli vs packed bits
+  python -m benchmarks.speed_parts --part=knobs         # fc step: compute.unroll / dtype
   python -m benchmarks.speed_parts --part=remat         # compiled temp memory, T = 50/100/200
   python -m benchmarks.speed_parts --part=conv_profile  # conv step: forward vs backward vs floor
   python -m benchmarks.speed_parts --part=conv_members  # K conv members: vmap vs one by one
@@ -23,7 +24,8 @@ from snn_jax import models
 from snn_jax import train
 
 FLAGS = flags.FLAGS
-flags.DEFINE_enum("part", "encoding", ["encoding", "remat", "conv_profile", "conv_members"],
+flags.DEFINE_enum("part", "encoding",
+                  ["encoding", "knobs", "remat", "conv_profile", "conv_members"],
                   "Which measurement.")
 flags.DEFINE_integer("parts_rounds", 5, "Timed calls per variant.")
 
@@ -47,6 +49,20 @@ def encoding_part():
   print("rate encoding of a [25, 128, 784] uint8 batch:")
   alternate({n: (lambda f=f: f(images, key).block_until_ready()) for n, f in fns.items()},
             FLAGS.parts_rounds)
+
+
+def knobs_part():
+  """784-256x4-10, batch 128, T = 25: our step under each compute knob, floor and Spyx."""
+  case = peers.Case("fc", 128, 25, (28, 28), (256,) * 4)
+  runs = {f"snn-jax {knobs}": peers.snn_jax_step(case, knobs)
+          for knobs in ({}, {"unroll": 2}, {"unroll": 5}, {"dtype": "bfloat16"})}
+  runs["floor"] = peers.floor_step(case)
+  try:
+    runs["spyx"] = peers.spyx_step(case)
+  except ImportError:
+    pass  # outside .venv-peers
+  print("fc 784-256x4-10, batch 128, T = 25:")
+  alternate(runs, FLAGS.parts_rounds)
 
 
 def fc_step(num_steps: int, remat: bool):
@@ -134,7 +150,7 @@ def conv_members_part(members: int = 3):
 def main(argv):
   del argv
   print(f"device: {jax.devices()[0].device_kind}; CPU: {peers.cpu_model()}")
-  {"encoding": encoding_part, "remat": remat_part, "conv_profile": conv_profile_part,
+  {"encoding": encoding_part, "knobs": knobs_part, "remat": remat_part, "conv_profile": conv_profile_part,
    "conv_members": conv_members_part}[FLAGS.part]()
 
 
