@@ -9,7 +9,7 @@ EXTRAS ?= $(if $(shell command -v nvidia-smi 2>/dev/null),test$(COMMA)gpu,test)
 COMMA := ,
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train test sweep bench bench-pipeline tables-quick tables clean
+.PHONY: help setup train test sweep bench bench-pipeline bench-peers tables-quick tables clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,21 @@ bench: setup
 ## bench-pipeline: end-to-end training samples/s vs the bare jitted step (mnist_fc; device data and host batching)
 bench-pipeline: setup
 	$(PY) -m benchmarks.pipeline_throughput --config configs/mnist_fc.py
+
+PEERS_VENV ?= .venv-peers
+$(PEERS_VENV)/.installed: setup.cfg pyproject.toml constraints.txt benchmarks/requirements-peers.txt
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install -q --upgrade pip
+	$(PEERS_VENV)/bin/python -m pip install -q -c constraints.txt -e '.[$(EXTRAS)]' \
+		-r benchmarks/requirements-peers.txt
+	# SpikingJelly's declared needs (torchaudio, torchvision, tensorboard, ...) would pull other
+	# torch builds; its activation_based modules run without them. Optional: skipped if it fails.
+	-$(PEERS_VENV)/bin/python -m pip install -q --no-deps spikingjelly==2.0.0
+	touch $@
+
+## bench-peers: ms/step of snn-jax vs its floor, Spyx, snnTorch (SpikingJelly) in their own .venv-peers; PEERS_ARGS=--quick for a short run
+bench-peers: $(PEERS_VENV)/.installed
+	$(PEERS_VENV)/bin/python -m benchmarks.peers $(PEERS_ARGS)
 
 ## tables-quick: the experiment suite at reduced scale (MNIST + Fashion-MNIST, CPU) into results/quick and docs/RESULTS.md; resumable
 tables-quick: setup

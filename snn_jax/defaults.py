@@ -25,6 +25,7 @@ def default_config() -> ml_collections.ConfigDict:
   c.encoding.num_steps = 20       # T
   c.encoding.max_rate = 1.0       # rate: spike probability of a white pixel per step
   c.encoding.p_min = 0.2          # latency: darker pixels never spike
+  c.encoding.rate_bits = 8        # rate: random bits per draw, 8 | 16 (P(spike) within 2^-(bits+1) of p)
 
   c.neuron = ml_collections.ConfigDict()
   c.neuron.beta = 0.9
@@ -85,6 +86,13 @@ def default_config() -> ml_collections.ConfigDict:
     c.optim[group].grad_clip = 0.0
     c.optim[group].train_phase1 = True
     c.optim[group].train_phase2 = True
+
+  # Speed and memory only: the same model and update (up to rounding), computed differently.
+  c.compute = ml_collections.ConfigDict()
+  c.compute.unroll = 0            # LIF scan unroll; 0 = auto per backend (CPU 1, GPU 5; models.AUTO_UNROLL)
+  c.compute.dtype = "float32"     # float32 | bfloat16: matmuls, convs and spikes; parameters,
+                                  # optimizer state and membranes stay float32
+  c.compute.remat = False         # recompute activations in the backward pass: less memory at long T
 
   c.train = ml_collections.ConfigDict()
   c.train.epochs = 2

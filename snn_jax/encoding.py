@@ -1,18 +1,55 @@
-"""Input encodings: images with intensities ``p`` in ``[0, 1]`` -> ``[T, batch, ...]``.
+"""Input encodings: images -> ``[T, batch, ...]`` spike trains or currents.
 
+Images are uint8 (intensity ``p = pixel / 255``) or floats already in ``[0, 1]``.
 Every encoder has the signature ``(images, num_steps, *, key, **options)``; the
 deterministic ones ignore ``key``. Pick one by name with :func:`get`.
 """
 import functools
+import math
 
 import jax
 import jax.numpy as jnp
 
+RATE_BITS = (8, 16)
 
-def rate(images: jax.Array, num_steps: int, *, key: jax.Array, max_rate: float = 1.0) -> jax.Array:
-  """Poisson-like rate code: ``x[t] ~ Bernoulli(p * max_rate)``, independent per step."""
-  probs = jnp.clip(images * max_rate, 0.0, 1.0)
-  return jax.random.bernoulli(key, probs, (num_steps,) + images.shape).astype(images.dtype)
+
+def intensities(images: jax.Array) -> jax.Array:
+  """``p`` in ``[0, 1]``: uint8 pixels -> float32 ``pixel / 255``; floats pass through."""
+  if images.dtype == jnp.uint8:
+    return images.astype(jnp.float32) / 255.0
+  return images
+
+
+def uniform_bits(key: jax.Array, shape: tuple, bits: int) -> jax.Array:
+  """Independent uniform integers on ``{0, ..., 2**bits - 1}``, as uint32, shaped ``shape``.
+
+  Each 32-bit word of ``jax.random.bits`` is split into ``32 // bits`` draws, so 8-bit draws
+  cost a quarter of the random words (jax's threefry spends a full word on every draw of
+  any width).
+  """
+  per_word = 32 // bits
+  size = math.prod(shape)
+  words = jax.random.bits(key, (-(-size // per_word),), jnp.uint32)
+  draws = jax.lax.bitcast_convert_type(words, jnp.dtype(f"uint{bits}")).reshape(-1)[:size]
+  return draws.reshape(shape).astype(jnp.uint32)
+
+
+def rate(images: jax.Array, num_steps: int, *, key: jax.Array, max_rate: float = 1.0,
+         bits: int = 8) -> jax.Array:
+  """Rate code: ``x[t] = 1{u[t] < q}`` with ``u[t]`` uniform on ``{0, ..., 2^b - 1}``,
+  independent per step and pixel, and ``q = round(2^b clip(p * max_rate, 0, 1))``.
+
+  So ``P(x[t] = 1) = q / 2^b``, within ``2^-(b+1)`` of ``p * max_rate`` (b = 8: 0.002;
+  b = 16: 7.6e-6); ``p * max_rate >= 1`` fires every step and ``p = 0`` never. Returns
+  float32 (uint8 input) or the input's float dtype.
+  """
+  if bits not in RATE_BITS:
+    raise ValueError(f"encoding.rate_bits={bits}; choose one of {RATE_BITS}")
+  probs = jnp.clip(intensities(images).astype(jnp.float32) * max_rate, 0.0, 1.0)
+  levels = jnp.round(probs * 2.0 ** bits).astype(jnp.uint32)
+  draws = uniform_bits(key, (num_steps,) + images.shape, bits)
+  out_dtype = jnp.float32 if images.dtype == jnp.uint8 else images.dtype
+  return (draws < levels).astype(out_dtype)
 
 
 def latency(images: jax.Array, num_steps: int, *, key: jax.Array | None = None,
@@ -22,15 +59,17 @@ def latency(images: jax.Array, num_steps: int, *, key: jax.Array | None = None,
   Brighter pixels spike earlier; each input emits at most one spike.
   """
   del key
-  fire_time = jnp.round((1.0 - images) * (num_steps - 1))
-  steps = jnp.arange(num_steps).reshape((num_steps,) + (1,) * images.ndim)
-  return ((steps == fire_time) & (images >= p_min)).astype(images.dtype)
+  p = intensities(images)
+  fire_time = jnp.round((1.0 - p) * (num_steps - 1))
+  steps = jnp.arange(num_steps).reshape((num_steps,) + (1,) * p.ndim)
+  return ((steps == fire_time) & (p >= p_min)).astype(p.dtype)
 
 
 def direct(images: jax.Array, num_steps: int, *, key: jax.Array | None = None) -> jax.Array:
   """Constant current: ``x[t] = p`` for every step."""
   del key
-  return jnp.broadcast_to(images, (num_steps,) + images.shape)
+  p = intensities(images)
+  return jnp.broadcast_to(p, (num_steps,) + p.shape)
 
 
 ENCODERS = {"rate": rate, "latency": latency, "direct": direct}

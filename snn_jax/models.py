@@ -7,7 +7,7 @@ count ``n[l, b, i] = sum_t s[l][t, b, i]`` that the losses and metrics need.
 many synapses each neuron drives (for synaptic-operation and energy counts).
 """
 import functools
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import flax.linen as nn
 import jax
@@ -21,13 +21,14 @@ READOUTS = ("mean_current", "spike_count", "max_membrane", "first_spike")
 
 
 def time_sum(x: jax.Array) -> jax.Array:
-  """``x.sum(axis=0)`` over the time axis, written as a contraction with ones.
+  """``x.sum(axis=0)`` over the time axis, written as a contraction with ones, in float32.
 
-  Exact for spike trains (0/1 sums). Under ``vmap`` a scan's outputs are ``[T, K, ...]``
-  and XLA:CPU reduces such arrays over their leading axis more than 10x slower than it
-  contracts them.
+  Exact for spike trains (0/1 sums), also bfloat16 ones (float32 accumulation). Under
+  ``vmap`` a scan's outputs are ``[T, K, ...]`` and XLA:CPU reduces such arrays over their
+  leading axis more than 10x slower than it contracts them.
   """
-  return jnp.tensordot(jnp.ones(x.shape[0], x.dtype), x, axes=1)
+  return jnp.tensordot(jnp.ones(x.shape[0], x.dtype), x, axes=1,
+                       preferred_element_type=jnp.promote_types(x.dtype, jnp.float32))
 
 
 class LIF(nn.Module):
@@ -43,6 +44,7 @@ class LIF(nn.Module):
   surrogate: surrogate_lib.SpikeFn = surrogate_lib.fast_sigmoid()
   learn_beta: bool = False
   learn_threshold: bool = False
+  unroll: int = 1
 
   @nn.compact
   def __call__(self, currents):
@@ -52,7 +54,8 @@ class LIF(nn.Module):
     if self.learn_threshold:
       threshold = self.param("threshold", nn.initializers.constant(threshold), ())
     return neurons.lif_scan(currents, beta=beta, threshold=threshold, reset=self.reset,
-                            surrogate=self.surrogate, detach_reset=self.detach_reset)
+                            surrogate=self.surrogate, detach_reset=self.detach_reset,
+                            unroll=self.unroll)
 
 
 class Readout(nn.Module):
@@ -69,17 +72,18 @@ class Readout(nn.Module):
   num_classes: int
   kind: str = "mean_current"
   lif: Callable[..., nn.Module] = LIF
+  dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, spikes):
-    dense = nn.Dense(self.num_classes, name="dense")
+    dense = nn.Dense(self.num_classes, dtype=self.dtype, name="dense")
     if self.kind == "mean_current":
       # W mean_t(s) + b == mean_t(W s + b), T times cheaper
       return dense(time_sum(spikes) / spikes.shape[0])
     currents = dense(spikes)
     lif = self.lif(name="lif")
     if self.kind == "max_membrane":
-      return neurons.leaky_integrate(currents, beta=lif.beta).max(axis=0)
+      return neurons.leaky_integrate(currents.astype(jnp.float32), beta=lif.beta).max(axis=0)
     out_spikes, _ = lif(currents)
     if self.kind == "spike_count":
       return time_sum(out_spikes)
@@ -87,6 +91,38 @@ class Readout(nn.Module):
       not_yet_fired = jnp.cumprod(1.0 - out_spikes, axis=0)
       return -time_sum(not_yet_fired)
     raise ValueError(f"unknown readout {self.kind!r}; choose one of {READOUTS}")
+
+
+class SpikingLayer(nn.Module):
+  """One hidden layer, ``x [T, B, ...] -> spikes [T, B, ...]``: a synapse (Dense or Conv) on
+  all T steps at once (time folded into the batch), then the LIF scan over time.
+
+  Built by :func:`hidden_layer`, which puts its parameters in the parent's scope under
+  ``synapse_name`` / ``lif_name``, so the parameter tree is the same with or without remat.
+  """
+  synapse: Callable[..., nn.Module]  # nn.Dense or nn.Conv with its options bound
+  lif: Callable[..., nn.Module]
+  synapse_name: str
+  lif_name: str
+
+  @nn.compact
+  def __call__(self, x):
+    num_steps, batch = x.shape[:2]
+    currents = self.synapse(name=self.synapse_name)(x.reshape((num_steps * batch,) + x.shape[2:]))
+    spikes, _ = self.lif(name=self.lif_name)(
+        currents.reshape((num_steps, batch) + currents.shape[1:]))
+    return spikes
+
+
+def hidden_layer(parent: nn.Module, synapse, synapse_name: str, lif_name: str,
+                 remat: bool) -> SpikingLayer:
+  """A :class:`SpikingLayer` sharing ``parent``'s scope. With ``remat`` the layer keeps only
+  its input for the backward pass and recomputes its currents, membranes and spikes there
+  (``nn.remat``), so the peak holds one layer's ``[T, B, N]`` traces, not every layer's."""
+  layer = (nn.remat(SpikingLayer) if remat else SpikingLayer)(synapse, parent.lif, synapse_name,
+                                                               lif_name)
+  nn.share_scope(parent, layer)
+  return layer
 
 
 class SpikingMLP(nn.Module):
@@ -99,16 +135,20 @@ class SpikingMLP(nn.Module):
   num_classes: int
   readout: str = "mean_current"
   lif: Callable[..., nn.Module] = LIF
+  dtype: Any = jnp.float32  # of the matmuls and spikes; parameters stay float32
+  remat: bool = False       # see hidden_layer
 
   @nn.compact
   def __call__(self, x):
     num_steps, batch = x.shape[:2]
     h = x.reshape(num_steps, batch, -1)
     counts = []
-    for width in self.hidden:
-      h, _ = self.lif()(nn.Dense(width)(h))
+    for i, width in enumerate(self.hidden):
+      dense = functools.partial(nn.Dense, width, dtype=self.dtype)
+      h = hidden_layer(self, dense, f"Dense_{i}", f"LIF_{i}", self.remat)(h)
       counts.append(time_sum(h))
-    return Readout(self.num_classes, self.readout, self.lif)(h), tuple(counts)
+    logits = Readout(self.num_classes, self.readout, self.lif, self.dtype)(h)
+    return logits.astype(jnp.float32), tuple(counts)
 
   def synapse_fanouts(self, input_shape: Sequence[int]) -> list[np.ndarray]:
     """Per-neuron fan-out of the input and of each hidden layer."""
@@ -127,6 +167,8 @@ class SpikingConvNet(nn.Module):
   kernel_size: int = 3
   readout: str = "mean_current"
   lif: Callable[..., nn.Module] = LIF
+  dtype: Any = jnp.float32  # of the convolutions, matmuls and spikes; parameters stay float32
+  remat: bool = False       # see hidden_layer
 
   @nn.compact
   def __call__(self, x):
@@ -134,18 +176,20 @@ class SpikingConvNet(nn.Module):
       raise ValueError(f"model.channels {tuple(self.channels)} and model.strides "
                        f"{tuple(self.strides)} must have the same length")
     num_steps, batch = x.shape[:2]
-    h = x.reshape((num_steps * batch,) + _as_image(x.shape[2:]))
+    h = x.reshape((num_steps, batch) + _as_image(x.shape[2:]))
     counts = []
-    for features, stride in zip(self.channels, self.strides):
-      currents = nn.Conv(features, (self.kernel_size,) * 2, strides=stride, padding="SAME")(h)
-      spikes, _ = self.lif()(currents.reshape((num_steps, batch) + currents.shape[1:]))
-      counts.append(time_sum(spikes).reshape(batch, -1))
-      h = spikes.reshape((num_steps * batch,) + spikes.shape[2:])
+    for i, (features, stride) in enumerate(zip(self.channels, self.strides)):
+      conv = functools.partial(nn.Conv, features, (self.kernel_size,) * 2, strides=stride,
+                               padding="SAME", dtype=self.dtype)
+      h = hidden_layer(self, conv, f"Conv_{i}", f"LIF_{i}", self.remat)(h)
+      counts.append(time_sum(h).reshape(batch, -1))
     h = h.reshape(num_steps, batch, -1)
-    for width in self.hidden:
-      h, _ = self.lif()(nn.Dense(width)(h))
+    for j, width in enumerate(self.hidden):
+      dense = functools.partial(nn.Dense, width, dtype=self.dtype)
+      h = hidden_layer(self, dense, f"Dense_{j}", f"LIF_{len(self.channels) + j}", self.remat)(h)
       counts.append(time_sum(h))
-    return Readout(self.num_classes, self.readout, self.lif)(h), tuple(counts)
+    logits = Readout(self.num_classes, self.readout, self.lif, self.dtype)(h)
+    return logits.astype(jnp.float32), tuple(counts)
 
   def synapse_fanouts(self, input_shape: Sequence[int]) -> list[np.ndarray]:
     """Per-neuron fan-out of the input and of each hidden layer (exact, borders included)."""
@@ -179,25 +223,50 @@ def _conv_input_uses(hw: tuple, kernel_size: int, stride: int) -> np.ndarray:
 
 
 def lif_factory(*, beta, threshold, reset, detach_reset, surrogate, surrogate_scale,
-                learn_beta, learn_threshold) -> Callable[..., nn.Module]:
-  """``functools.partial(LIF, ...)`` from the ``config.neuron`` fields."""
+                learn_beta, learn_threshold, unroll: int = 1) -> Callable[..., nn.Module]:
+  """``functools.partial(LIF, ...)`` from the ``config.neuron`` fields and a scan unroll."""
   if reset not in neurons.RESETS:
     raise ValueError(f"neuron.reset={reset!r}; choose one of {neurons.RESETS}")
   return functools.partial(LIF, beta=beta, threshold=threshold, reset=reset,
                            detach_reset=detach_reset,
                            surrogate=surrogate_lib.get(surrogate, surrogate_scale),
-                           learn_beta=learn_beta, learn_threshold=learn_threshold)
+                           learn_beta=learn_beta, learn_threshold=learn_threshold, unroll=unroll)
 
 
-def create(model_config, neuron_config, num_classes: int) -> nn.Module:
-  """The model named by ``model_config.name`` ("mlp" or "conv")."""
+# compute.unroll = 0 ("auto"): the LIF scan's unroll per backend. GPU: unroll 5 took the
+# H100 step (784-256x4-10, T=25, batch 128) from 3.30 to 1.21 ms (25 was worse). CPU: see
+# docs/BENCHMARKS.md; unrolling gave no gain there. Other backends: unmeasured, 1.
+AUTO_UNROLL = {"cpu": 1, "gpu": 5}
+COMPUTE_DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
+
+
+def scan_unroll(unroll: int, backend: str | None = None) -> int:
+  """``compute.unroll`` as a ``lax.scan`` unroll: 0 means AUTO_UNROLL of ``backend``
+  (default: jax's default backend)."""
+  if unroll < 0:
+    raise ValueError(f"compute.unroll={unroll}; use an integer >= 1, or 0 for the backend default")
+  return unroll or AUTO_UNROLL.get(backend or jax.default_backend(), 1)
+
+
+def compute_dtype(name: str):
+  """The jnp dtype of ``compute.dtype``."""
+  if name not in COMPUTE_DTYPES:
+    raise ValueError(f"compute.dtype={name!r}; choose one of {sorted(COMPUTE_DTYPES)}")
+  return COMPUTE_DTYPES[name]
+
+
+def create(model_config, neuron_config, num_classes: int, compute_config) -> nn.Module:
+  """The model named by ``model_config.name`` ("mlp" or "conv") with the ``config.compute``
+  scan unroll, dtype and remat."""
   if model_config.readout not in READOUTS:
     raise ValueError(f"model.readout={model_config.readout!r}; choose one of {READOUTS}")
-  lif = lif_factory(**neuron_config)
+  lif = lif_factory(**neuron_config, unroll=scan_unroll(compute_config.unroll))
+  dtype = compute_dtype(compute_config.dtype)
   if model_config.name == "mlp":
-    return SpikingMLP(tuple(model_config.hidden), num_classes, model_config.readout, lif)
+    return SpikingMLP(tuple(model_config.hidden), num_classes, model_config.readout, lif, dtype,
+                      compute_config.remat)
   if model_config.name == "conv":
     return SpikingConvNet(tuple(model_config.channels), tuple(model_config.strides),
                           tuple(model_config.hidden), num_classes, model_config.kernel_size,
-                          model_config.readout, lif)
+                          model_config.readout, lif, dtype, compute_config.remat)
   raise ValueError(f"model.name={model_config.name!r}; choose 'mlp' or 'conv'")

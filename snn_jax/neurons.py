@@ -31,6 +31,8 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
   Returns:
     ``(spikes, membrane)``, both shaped like ``currents``; ``membrane`` is the
     potential after the reset of each step (the state carried to the next step).
+    The membrane runs in at least float32 (a bfloat16 membrane loses the decay's small
+    steps); the spikes, exactly 0/1, come back in the dtype of ``currents``.
   """
   if reset not in RESETS:
     raise ValueError(f"unknown reset {reset!r}; choose one of {RESETS}")
@@ -48,9 +50,9 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
     return v, (x, v)
 
   v0 = jnp.zeros(jnp.broadcast_shapes(currents.shape[1:], jnp.shape(beta), jnp.shape(threshold)),
-                 currents.dtype)
+                 jnp.promote_types(currents.dtype, jnp.float32))
   _, (x, membrane) = jax.lax.scan(step, v0, currents, unroll=unroll)
-  return spike_fn(x), membrane
+  return spike_fn(x).astype(currents.dtype), membrane
 
 
 def leaky_integrate(currents: jax.Array, *, beta) -> jax.Array:

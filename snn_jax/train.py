@@ -152,15 +152,10 @@ def create_train_state(config, model, tx, example_images: np.ndarray, encode,
                        steps_per_epoch: int) -> TrainState:
   """Initial state: parameters from ``config.seed``, encoding key, schedule scalars."""
   init_key, train_key = jax.random.split(jax.random.PRNGKey(config.seed))
-  x = encode(to_unit_interval(example_images), key=train_key)
+  x = encode(jnp.asarray(example_images), key=train_key)
   params = model.init(init_key, x)["params"]
   return TrainState(step=jnp.int32(0), params=params, opt_state=tx.init(params), key=train_key,
                     hparams=phase_hparams(config, steps_per_epoch))
-
-
-def to_unit_interval(images) -> jax.Array:
-  """uint8 intensities -> float32 in [0, 1]."""
-  return jnp.asarray(images, jnp.float32) / 255.0
 
 
 def penalty_options(loss_config) -> dict:
@@ -174,7 +169,7 @@ def make_train_step(model, tx, encode, options: dict) -> Callable:
 
   def train_step(state: TrainState, images, labels):
     key, encode_key = jax.random.split(state.key)
-    x = encode(to_unit_interval(images), key=encode_key)
+    x = encode(images, key=encode_key)
     values = phase_values(state.hparams, state.step)
 
     def loss_fn(params):
@@ -204,7 +199,7 @@ def make_eval_step(model, encode) -> Callable:
   """``eval_step(params, images, labels, mask, key) -> sums`` (see metrics.batch_sums)."""
 
   def eval_step(params, images, labels, mask, key):
-    x = encode(to_unit_interval(images), key=key)
+    x = encode(images, key=key)
     logits, counts = model.apply({"params": params}, x)
     return metrics_lib.batch_sums(logits, labels, counts, x, mask)
 
@@ -231,7 +226,7 @@ def evaluate(eval_step, params, images, labels, batch_size: int, seeds: jax.Arra
 
 def encoder_from_config(encoding_config):
   """The configured encoder with its own options bound."""
-  options = {"rate": {"max_rate": encoding_config.max_rate},
+  options = {"rate": {"max_rate": encoding_config.max_rate, "bits": encoding_config.rate_bits},
              "latency": {"p_min": encoding_config.p_min}}.get(encoding_config.name, {})
   return encoding_lib.get(encoding_config.name, encoding_config.num_steps, **options)
 
@@ -249,7 +244,8 @@ class Experiment:
     validation.check_data_sizes(config, len(full.train_labels), len(full.test_labels))
     self.dataset = data_lib.truncate(full, config.data.train_size, config.data.test_size)
     self.chance_accuracy = health.majority_rate(self.dataset.test_labels)
-    self.model = models.create(config.model, config.neuron, self.dataset.num_classes)
+    self.model = models.create(config.model, config.neuron, self.dataset.num_classes,
+                               config.compute)
     self.encode = encoder_from_config(config.encoding)
     self.tx = make_optimizer(config.optim)
     self.steps_per_epoch = data_lib.steps_per_epoch(len(self.dataset.train_labels),
@@ -265,7 +261,15 @@ class Experiment:
                               self.dataset.train_images[:1], self.encode, self.steps_per_epoch)
 
   def members_step(self) -> Callable:
-    """``train_step`` vmapped over a stacked state of K members sharing one batch (unjitted)."""
+    """``train_step`` over a stacked state of K members sharing one batch (unjitted): vmapped,
+    or for conv nets the members one after another inside the same program.
+
+    Under vmap each member's convolution kernels turn into one grouped convolution, which
+    ran 2.9x slower than the members one by one on the 2-core CPU (mnist_conv net, K = 3,
+    docs/BENCHMARKS.md); on an H100 a K = 4 vmapped mnist_conv sweep was slower too.
+    """
+    if self.config.model.name == "conv":
+      return members_one_by_one(self.train_step)
     return jax.vmap(self.train_step, in_axes=(0, None, None))
 
   def members_train_step(self) -> Callable:
@@ -364,6 +368,17 @@ class _LoopRecord:
              "diverged": d._asdict() if d else None,
              "ce_start": None if ce_start is None else float(ce_start[k])}
             for k, d in enumerate(self.diverged)]
+
+
+def members_one_by_one(train_step: Callable) -> Callable:
+  """A stacked-state step, ``(state [K, ...], images, labels) -> (state, metrics [K])``, that
+  applies ``train_step`` to each member in turn (K copies of the step, no vmap)."""
+
+  def step(state: TrainState, images, labels):
+    outputs = [train_step(unstack(state, k), images, labels) for k in range(len(state.step))]
+    return stack([s for s, _ in outputs]), stack([m for _, m in outputs])
+
+  return step
 
 
 def train_members(exp: Experiment, configs: list, workdirs: list[str], *,

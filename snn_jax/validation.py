@@ -66,6 +66,7 @@ def check_config(config) -> None:
   _at_least(config, "encoding.num_steps", 1)
   _in_range(config, "encoding.max_rate", 0, 1)
   _in_range(config, "encoding.p_min", 0, 1)
+  _choice(config, "encoding.rate_bits", encoding_lib.RATE_BITS)
   _in_range(config, "neuron.beta", 0, 1)
   _at_least(config, "neuron.threshold", 0, strict=True)
   _choice(config, "neuron.reset", neurons.RESETS)
@@ -93,6 +94,8 @@ def check_config(config) -> None:
     _at_least(config, "train.divergence_factor", 1, strict=True)
   _in_range(config, "train.collapse_margin", 0, 1)
   _choice(config, "train.device_data", pipeline.DEVICE_DATA)
+  _at_least(config, "compute.unroll", 0)
+  _choice(config, "compute.dtype", tuple(models.COMPUTE_DTYPES))
   _at_least(config, "train.device_data_max_mb", 0)
 
 

@@ -42,12 +42,57 @@ def test_rate_statistics():
     x = np.asarray(encoding.rate(p, num_steps, key=KEY, max_rate=max_rate))
     assert set(np.unique(x)) <= {0.0, 1.0}
     expected = np.asarray(p) * max_rate
-    tol = 5 * np.sqrt(expected * (1 - expected) / num_steps) + 1e-9  # 5 standard errors
+    tol = 5 * np.sqrt(expected * (1 - expected) / num_steps) + 2.0 ** -9  # 5 s.e. + quantisation
     assert np.all(np.abs(x.mean(0) - expected) <= tol), (max_rate, x.mean(0))
   # p = 0 never fires; p * max_rate >= 1 fires every step
   x = np.asarray(encoding.rate(p, 50, key=KEY, max_rate=2.0))
   np.testing.assert_array_equal(x[:, 0], 0)
   np.testing.assert_array_equal(x[:, 2:], 1)
+
+
+@pytest.mark.parametrize("bits", [8, 16])
+def test_rate_uint8_every_level_fires_at_its_quantised_probability(bits):
+  pixels = jnp.arange(256, dtype=jnp.uint8)
+  num_steps = 4000
+  x = np.asarray(encoding.rate(pixels, num_steps, key=KEY, bits=bits))
+  assert x.dtype == np.float32 and set(np.unique(x)) == {0.0, 1.0}
+  exact = np.round(np.arange(256) / 255 * 2 ** bits) / 2 ** bits  # the documented q / 2^b
+  assert np.max(np.abs(exact - np.arange(256) / 255)) <= 2.0 ** -(bits + 1)
+  tol = 5 * np.sqrt(exact * (1 - exact) / num_steps)
+  assert np.all(np.abs(x.mean(0) - exact) <= tol + 1e-12), np.abs(x.mean(0) - exact).max()
+  assert x[:, 0].sum() == 0 and x[:, 255].min() == 1  # black never, white always fires
+  # max_rate scales the uint8 path too
+  half = np.asarray(encoding.rate(pixels, num_steps, key=KEY, bits=bits, max_rate=0.5))
+  assert abs(half.mean() - exact.mean() / 2) < 0.01
+  assert half[:, 255].min() == 0  # a white pixel now fires about every other step
+
+
+def test_rate_draws_independent_across_steps_and_neighbouring_pixels():
+  # 8-bit draws share 32-bit words four pixels at a time: neighbours must still be independent.
+  images = jnp.full((64, 128), 128, jnp.uint8)  # p = 0.5: largest variance
+  x = np.asarray(encoding.rate(images, 200, key=KEY)).reshape(200, -1)
+  centred = x - x.mean()
+  def corr(a, b):
+    return float((a * b).mean() / np.sqrt((a * a).mean() * (b * b).mean()))
+  n = centred.size
+  for a, b in [(centred[1:], centred[:-1]),            # step t vs t + 1
+               (centred[:, 1:], centred[:, :-1]),      # pixel i vs i + 1 (same word)
+               (centred[:, 4:], centred[:, :-4])]:     # pixel i vs i + 4 (next word)
+    assert abs(corr(a, b)) < 5 / np.sqrt(n), corr(a, b)
+
+
+def test_rate_rejects_unsupported_bits():
+  with pytest.raises(ValueError, match="rate_bits=12"):
+    encoding.rate(jnp.zeros(3), 2, key=KEY, bits=12)
+
+
+def test_uint8_and_float_images_encode_alike():
+  pixels = jnp.arange(0, 256, 5, dtype=jnp.uint8)
+  unit = pixels.astype(jnp.float32) / 255
+  for name in ("latency", "direct"):
+    np.testing.assert_array_equal(encoding.get(name, 7)(pixels, key=KEY),
+                                  encoding.get(name, 7)(unit, key=KEY))
+  np.testing.assert_array_equal(encoding.rate(pixels, 9, key=KEY), encoding.rate(unit, 9, key=KEY))
 
 
 def test_rate_deterministic_per_key():

@@ -105,7 +105,7 @@ def trained(tmp_path_factory):
   c.neuron.learn_beta = c.neuron.learn_threshold = True
   state, _ = train.train_and_evaluate(c, str(tmp_path_factory.mktemp("run")))
   exp = train.Experiment(c)
-  x = exp.encode(train.to_unit_interval(exp.dataset.test_images), key=jax.random.PRNGKey(7))
+  x = exp.encode(exp.dataset.test_images, key=jax.random.PRNGKey(7))
   return state.params, x
 
 
@@ -128,7 +128,7 @@ def test_exported_graph_reproduces_spike_counts_and_predictions(tmp_path, traine
   graph = nir.read(path)
   assert graph.metadata["readout"] == readout
 
-  model = models.create(c.model, c.neuron, num_classes=10)
+  model = models.create(c.model, c.neuron, 10, c.compute)
   logits, counts = jax.jit(model.apply)({"params": params}, x)
   outputs = simulate(graph, np.asarray(x))
 
@@ -164,7 +164,7 @@ def test_export_cli_writes_a_runs_trained_net(tmp_path):
                   "--out", str(out)], cwd=REPO_ROOT, check=True, capture_output=True)
   config, params = checkpoint.load_run(str(workdir))
   exp = train.Experiment(config)
-  x = exp.encode(train.to_unit_interval(exp.dataset.test_images), key=jax.random.PRNGKey(7))
+  x = exp.encode(exp.dataset.test_images, key=jax.random.PRNGKey(7))
   logits, _ = jax.jit(exp.model.apply)({"params": params}, x)
   outputs = simulate(nir.read(str(out)), np.asarray(x))
   nir_logits = export.logits_from_output(outputs["output"], config.model.readout)

@@ -16,7 +16,7 @@ KEY = jax.random.PRNGKey(0)
 def _create(**model_overrides):
   c = base.base_config()
   c.model.update(model_overrides)
-  return models.create(c.model, c.neuron, 10)
+  return models.create(c.model, c.neuron, 10, c.compute)
 
 
 def _init(model, x):
@@ -43,7 +43,7 @@ def test_learnable_beta_and_threshold_add_one_scalar_per_lif_layer():
   c.model.hidden = (8, 8)
   c.model.readout = "spike_count"  # the readout is a LIF layer too
   c.neuron.learn_beta = c.neuron.learn_threshold = True
-  model = models.create(c.model, c.neuron, 10)
+  model = models.create(c.model, c.neuron, 10, c.compute)
   params = _init(model, jnp.ones((4, 2, 5)))
   expected = (5 * 8 + 8) + (8 * 8 + 8) + (8 * 10 + 10) + 3 * 2
   assert _num_params(params) == expected
@@ -142,14 +142,70 @@ def test_create_rejects_bad_names():
   c = base.base_config()
   c.neuron.reset = "none"
   with pytest.raises(ValueError, match="none"):
-    models.create(c.model, c.neuron, 10)
+    models.create(c.model, c.neuron, 10, c.compute)
   c = base.base_config()
   c.neuron.surrogate = "relu"
   with pytest.raises(ValueError, match="relu"):
-    models.create(c.model, c.neuron, 10)
+    models.create(c.model, c.neuron, 10, c.compute)
 
 
 def test_conv_mismatched_strides_raise():
   model = _create(name="conv", channels=(4, 4), strides=(1,), hidden=())
   with pytest.raises(ValueError, match="strides"):
     model.init(KEY, jnp.ones((2, 1, 6, 6)))
+
+
+def _loss_and_grads(model, params, x):
+  def loss(p):
+    logits, counts = model.apply({"params": p}, x)
+    return logits.sum() + sum(n.sum() for n in counts)
+  return jax.jit(jax.value_and_grad(loss))(params)
+
+
+@pytest.mark.parametrize("overrides", [
+    dict(name="mlp", hidden=(16, 12)),
+    dict(name="conv", channels=(3,), strides=(2,), hidden=(8,)),
+])
+def test_remat_and_unroll_keep_parameters_and_values(overrides):
+  c = base.base_config()
+  c.model.update(overrides)
+  x = (jax.random.uniform(KEY, (6, 2, 6, 6)) < 0.4).astype(jnp.float32)
+  plain = models.create(c.model, c.neuron, 10, c.compute)
+  params = _init(plain, x)
+  loss, grads = _loss_and_grads(plain, params, x)
+  for compute in (dict(remat=True), dict(unroll=3)):
+    c2 = base.base_config()
+    c2.model.update(overrides)
+    c2.compute.update(compute)
+    variant = models.create(c2.model, c2.neuron, 10, c2.compute)
+    assert jax.tree.structure(_init(variant, x)) == jax.tree.structure(params)  # same names
+    loss2, grads2 = _loss_and_grads(variant, params, x)
+    np.testing.assert_allclose(loss2, loss, rtol=1e-5)
+    for a, b in zip(jax.tree.leaves(grads2), jax.tree.leaves(grads)):
+      np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_bfloat16_compute_keeps_float32_parameters_logits_and_counts():
+  c = base.base_config()
+  c.model.hidden = (32,)
+  c.compute.dtype = "bfloat16"
+  model = models.create(c.model, c.neuron, 10, c.compute)
+  x = (jax.random.uniform(KEY, (30, 4, 20)) < 0.5).astype(jnp.float32)
+  params = _init(model, x)
+  assert {p.dtype for p in jax.tree.leaves(params)} == {jnp.dtype(jnp.float32)}
+  logits, (n,) = model.apply({"params": params}, x)
+  assert logits.dtype == jnp.float32 and n.dtype == jnp.float32
+  assert np.all(np.asarray(n) == np.round(np.asarray(n))) and float(n.max()) <= 30
+  jaxpr = str(jax.make_jaxpr(lambda p: model.apply({"params": p}, x))(params))
+  assert "bf16[30,4,32]" in jaxpr  # the hidden layer's matmul and spikes run in bfloat16
+
+
+def test_scan_unroll_auto_and_errors():
+  assert models.scan_unroll(0, "gpu") == models.AUTO_UNROLL["gpu"]
+  assert models.scan_unroll(0, "cpu") == models.AUTO_UNROLL["cpu"]
+  assert models.scan_unroll(0, "some_new_backend") == 1
+  assert models.scan_unroll(7, "gpu") == 7
+  with pytest.raises(ValueError, match="compute.unroll=-1"):
+    models.scan_unroll(-1)
+  with pytest.raises(ValueError, match="compute.dtype='float16'"):
+    models.compute_dtype("float16")

@@ -396,3 +396,40 @@ def test_frozen_parameter_groups_do_not_move():
 
   assert not any(moved(init, phase1, "neuron")) and all(moved(init, phase1, "weights"))
   assert not any(moved(phase1, phase2, "weights")) and all(moved(phase1, phase2, "neuron"))
+
+
+def _first_batch(exp):
+  batch = next(exp.epochs())[1][0]
+  return exp.dataset.train_images[batch], exp.dataset.train_labels[batch]
+
+
+def test_conv_members_step_one_by_one_equals_each_member_alone():
+  c = small_config()
+  c.model.name, c.model.channels, c.model.strides, c.model.hidden = "conv", (3,), (2,), (16,)
+  exp = train.Experiment(c)
+  configs = [c.copy_and_resolve_references() for _ in range(2)]
+  configs[1].seed = 1
+  images, labels = _first_batch(exp)
+  members, metrics = exp.members_train_step()(
+      train.stack([exp.init_state(m) for m in configs]), images, labels)
+  assert metrics["total"].shape == (2,)
+  single = jax.jit(exp.train_step)
+  for k, m in enumerate(configs):
+    alone, alone_metrics = single(exp.init_state(m), images, labels)
+    for a, b in zip(jax.tree.leaves(train.unstack(members, k)), jax.tree.leaves(alone)):
+      np.testing.assert_array_equal(a, b)
+    assert float(metrics["total"][k]) == float(alone_metrics["total"])
+
+
+def test_bfloat16_step_keeps_float32_state_and_trains():
+  c = small_config()
+  c.compute.dtype = "bfloat16"
+  exp = train.Experiment(c)
+  state = exp.init_state()
+  images, labels = _first_batch(exp)
+  step = jax.jit(exp.train_step)
+  for _ in range(3):
+    state, step_metrics = step(state, images, labels)
+  dtypes = {x.dtype for x in jax.tree.leaves((state.params, state.opt_state)) if x.ndim}
+  assert dtypes == {jnp.dtype(jnp.float32)}
+  assert np.isfinite(float(step_metrics["total"])) and int(state.step) == 3

@@ -1,0 +1,158 @@
+r"""The measurements behind the speed knobs (docs/BENCHMARKS.md), one part per run:
+
+  python -m benchmarks.speed_parts --part=encoding      # rate draws: bernoulli vs packed bits
+  python -m benchmarks.speed_parts --part=knobs         # fc step: compute.unroll / dtype
+  python -m benchmarks.speed_parts --part=remat         # compiled temp memory, T = 50/100/200
+  python -m benchmarks.speed_parts --part=conv_profile  # conv step: forward vs backward vs floor
+  python -m benchmarks.speed_parts --part=conv_members  # K conv members: vmap vs one by one
+
+Compared variants run alternately in this one process (median of --rounds).
+"""
+import statistics
+import time
+
+from absl import app
+from absl import flags
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from benchmarks import peers
+from configs import base
+from snn_jax import encoding
+from snn_jax import models
+from snn_jax import train
+
+FLAGS = flags.FLAGS
+flags.DEFINE_enum("part", "encoding",
+                  ["encoding", "knobs", "remat", "conv_profile", "conv_members"],
+                  "Which measurement.")
+flags.DEFINE_integer("parts_rounds", 5, "Timed calls per variant.")
+
+
+def alternate(runs: dict, rounds: int) -> None:
+  seconds = peers.time_alternating(runs, rounds)
+  for name, s in seconds.items():
+    print(f"  {name}: {1e3 * statistics.median(s):.1f} ms (min {1e3 * min(s):.1f})")
+
+
+def encoding_part():
+  """[25, 128, 784] rate draws from uint8 pixels."""
+  images = jnp.asarray(np.random.default_rng(0).integers(0, 256, (128, 784)), jnp.uint8)
+  key = jax.random.PRNGKey(0)
+  fns = {
+      "bernoulli (before)": jax.jit(lambda x, k: jax.random.bernoulli(
+          k, x / 255.0, (25,) + x.shape).astype(jnp.float32)),
+      "rate, 16-bit draws": jax.jit(lambda x, k: encoding.rate(x, 25, key=k, bits=16)),
+      "rate, 8-bit draws (default)": jax.jit(lambda x, k: encoding.rate(x, 25, key=k, bits=8)),
+  }
+  print("rate encoding of a [25, 128, 784] uint8 batch:")
+  alternate({n: (lambda f=f: f(images, key).block_until_ready()) for n, f in fns.items()},
+            FLAGS.parts_rounds)
+
+
+def knobs_part():
+  """784-256x4-10, batch 128, T = 25: our step under each compute knob, floor and Spyx."""
+  case = peers.Case("fc", 128, 25, (28, 28), (256,) * 4)
+  runs = {f"snn-jax {knobs}": peers.snn_jax_step(case, knobs)
+          for knobs in ({}, {"unroll": 2}, {"unroll": 5}, {"dtype": "bfloat16"})}
+  runs["floor"] = peers.floor_step(case)
+  try:
+    runs["spyx"] = peers.spyx_step(case)
+  except ImportError:
+    pass  # outside .venv-peers
+  print("fc 784-256x4-10, batch 128, T = 25:")
+  alternate(runs, FLAGS.parts_rounds)
+
+
+def fc_step(num_steps: int, remat: bool):
+  c = base.base_config()
+  c.encoding.num_steps, c.compute.remat = num_steps, remat
+  model = models.create(c.model, c.neuron, 10, c.compute)
+  encode, tx = train.encoder_from_config(c.encoding), train.make_optimizer(c.optim)
+  images, labels, _ = peers.batch_data(peers.Case("fc", 128, num_steps, (28, 28), (256,) * 4))
+  state = train.create_train_state(c, model, tx, images[:1], encode, 100)
+  step = jax.jit(train.make_train_step(model, tx, encode, train.penalty_options(c.loss)),
+                 donate_argnums=0)
+  compiled = step.lower(state, images, labels).compile()
+  holder = [state]
+
+  def run():
+    holder[0], _ = compiled(holder[0], images, labels)
+    jax.block_until_ready(holder[0])
+  return compiled.memory_analysis().temp_size_in_bytes, run
+
+
+def remat_part():
+  """784-256x4-10, batch 128: compiled temp bytes and step time with and without remat."""
+  for num_steps in (50, 100, 200):
+    plain, remat = fc_step(num_steps, False), fc_step(num_steps, True)
+    print(f"T={num_steps}: temp {plain[0] / 1e6:.1f} MB plain, {remat[0] / 1e6:.1f} MB remat")
+    alternate({"plain": plain[1], "remat": remat[1]}, FLAGS.parts_rounds)
+
+
+def conv_case(batch: int, num_steps: int = 25) -> peers.Case:
+  return peers.Case("conv", batch, num_steps, (28, 28, 1), (256,), (32, 64, 64), (1, 2, 2))
+
+
+def conv_profile_part():
+  """mnist_conv net, batch 16, T = 25: forward, gradient and whole step vs the floor's."""
+  case = conv_case(16)
+  x = jnp.asarray(peers.batch_data(case)[2])
+  c = base.base_config()
+  c.model.name, c.model.channels, c.model.strides, c.model.hidden = (
+      "conv", case.channels, case.strides, case.hidden)
+  snn, floor = models.create(c.model, c.neuron, 10, c.compute), peers.FloorNet(case)
+  params = {"snn": snn.init(jax.random.PRNGKey(0), x), "floor": floor.init(jax.random.PRNGKey(0), x)}
+  losses = {"snn": lambda p: jax.tree.reduce(lambda a, b: a + b.sum(), snn.apply(p, x), 0.0),
+            "floor": lambda p: floor.apply(p, x).sum()}
+  runs = {}
+  for net, loss in losses.items():
+    for part, fn in (("forward", jax.jit(loss)), ("gradient", jax.jit(jax.grad(loss)))):
+      runs[f"{net} {part}"] = lambda fn=fn, p=params[net]: jax.block_until_ready(fn(p))
+  runs["snn-jax train step"] = peers.snn_jax_step(case, {})
+  runs["floor train step"] = peers.floor_step(case)
+  print("mnist_conv net, batch 16, T = 25:")
+  alternate(runs, FLAGS.parts_rounds)
+
+
+def conv_members_part(members: int = 3):
+  """K conv members (batch 8, T = 10): one vmapped step vs K single steps."""
+  c = base.base_config()
+  c.model.name, c.model.channels, c.model.strides, c.model.hidden = (
+      "conv", (32, 64, 64), (1, 2, 2), (256,))
+  c.encoding.num_steps = 10
+  model = models.create(c.model, c.neuron, 10, c.compute)
+  encode, tx = train.encoder_from_config(c.encoding), train.make_optimizer(c.optim)
+  images, labels, _ = peers.batch_data(conv_case(8, 10))
+  step = train.make_train_step(model, tx, encode, train.penalty_options(c.loss))
+
+  def stacked_state():
+    return train.stack([train.create_train_state(c, model, tx, images[:1], encode, 100)
+                        for _ in range(members)])
+  variants = {
+      "vmapped": jax.jit(jax.vmap(step, in_axes=(0, None, None)), donate_argnums=0),
+      "one by one (members_one_by_one)": train.members_one_by_one(
+          jax.jit(step, donate_argnums=0)),
+  }
+  runs = {}
+  for name, fn in variants.items():
+    holder = [stacked_state()]
+
+    def run(fn=fn, holder=holder):
+      holder[0], _ = fn(holder[0], images, labels)
+      jax.block_until_ready(holder[0])
+    runs[name] = run
+  print(f"K = {members} mnist_conv members, batch 8, T = 10:")
+  alternate(runs, FLAGS.parts_rounds)
+
+
+def main(argv):
+  del argv
+  print(f"device: {jax.devices()[0].device_kind}; CPU: {peers.cpu_model()}")
+  {"encoding": encoding_part, "knobs": knobs_part, "remat": remat_part, "conv_profile": conv_profile_part,
+   "conv_members": conv_members_part}[FLAGS.part]()
+
+
+if __name__ == "__main__":
+  app.run(main)
