@@ -509,7 +509,7 @@ def train_and_evaluate(config, workdir: str, *, fresh: bool = False
   exploding one with :class:`snn_jax.reporting.LossExplodedError` (see :mod:`snn_jax.health`);
   SIGTERM / SIGINT with :class:`snn_jax.checkpoint.Interrupted` after saving a checkpoint.
   """
-  validation.check_config(config)  # a bad value is named before the workdir is looked at
+  exp = Experiment(config)  # bad values and missing data are named before the workdir is touched
   with workdir_lib.lock(workdir):
     found = workdir_lib.inspect(config, workdir)
     if not fresh and found.kind == "different":
@@ -518,7 +518,7 @@ def train_and_evaluate(config, workdir: str, *, fresh: bool = False
       print(f"{workdir} already holds the finished run of this config (summary.json); nothing "
             "to train (use --fresh to train it again)")
       return None, found.summary
-    state, (summary,) = train_members(Experiment(config), [config], [workdir], fresh=fresh)
+    state, (summary,) = train_members(exp, [config], [workdir], fresh=fresh)
   return unstack(state, 0), summary
 
 

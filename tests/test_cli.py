@@ -302,7 +302,7 @@ def test_killed_and_terminated_run_resumes_bitwise(tmp_path):
 def test_a_live_workdir_refuses_a_second_run(tmp_path):
   from snn_jax import workdir  # pylint: disable=import-outside-toplevel
   with workdir.lock(str(tmp_path)):  # this process is the live run
-    result = _train(tmp_path, "--config.train.epochs=1")
+    result = _train(tmp_path, "--config.train.epochs=1", "--config.train.phase1_epochs=0")
   assert result.returncode == 1
   assert result.stderr.strip().splitlines()[-1] == (
       f"error: workdir {tmp_path} is in use by another run (pid {os.getpid()}); wait for it to "
