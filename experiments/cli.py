@@ -4,6 +4,7 @@ Each script ends with ``cli.run(main)`` instead of ``app.run(main)``. Bad flags,
 files, config values, data and diverged runs print ``error: <what, naming the key, value or
 file>`` to stderr and exit with status 1; ``--debug`` shows the full traceback instead.
 """
+import logging
 import sys
 from typing import Callable
 
@@ -16,6 +17,8 @@ from snn_jax import reporting
 from snn_jax import workdir
 
 FLAGS = flags.FLAGS
+# absl prints INFO records to stderr; jax logs one when a backend (e.g. TPU) is absent.
+logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
 flags.DEFINE_bool("debug", False, "Show the full traceback of an error instead of one line.")
 
 # What a user's input can cause, once flags are parsed (ConfigError and ConfigMismatchError

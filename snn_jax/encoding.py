@@ -23,15 +23,16 @@ def intensities(images: jax.Array) -> jax.Array:
 def uniform_bits(key: jax.Array, shape: tuple, bits: int) -> jax.Array:
   """Independent uniform integers on ``{0, ..., 2**bits - 1}``, as uint32, shaped ``shape``.
 
-  Each 32-bit word of ``jax.random.bits`` is split into ``32 // bits`` draws, so 8-bit draws
-  cost a quarter of the random words (jax's threefry spends a full word on every draw of
-  any width).
+  Each 32-bit word of ``jax.random.bits`` is split into ``32 // bits`` draws along the last
+  axis, so 8-bit draws cost a quarter of the random words (jax's threefry spends a full word
+  on every draw of any width). The leading axes keep their place, so a batch axis sharded
+  over devices stays sharded and each device draws only its own rows.
   """
   per_word = 32 // bits
-  size = math.prod(shape)
-  words = jax.random.bits(key, (-(-size // per_word),), jnp.uint32)
-  draws = jax.lax.bitcast_convert_type(words, jnp.dtype(f"uint{bits}")).reshape(-1)[:size]
-  return draws.reshape(shape).astype(jnp.uint32)
+  *lead, last = shape
+  words = jax.random.bits(key, (*lead, -(-last // per_word)), jnp.uint32)
+  draws = jax.lax.bitcast_convert_type(words, jnp.dtype(f"uint{bits}"))  # [..., words, per_word]
+  return draws.reshape(*lead, -1)[..., :last].astype(jnp.uint32)
 
 
 def rate(images: jax.Array, num_steps: int, *, key: jax.Array, max_rate: float = 1.0,

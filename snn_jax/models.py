@@ -95,7 +95,7 @@ class Readout(nn.Module):
 
 class SpikingLayer(nn.Module):
   """One hidden layer, ``x [T, B, ...] -> spikes [T, B, ...]``: a synapse (Dense or Conv) on
-  all T steps at once (time folded into the batch), then the LIF scan over time.
+  all T steps at once (for Conv, time folded into the batch), then the LIF scan over time.
 
   Built by :func:`hidden_layer`, which puts its parameters in the parent's scope under
   ``synapse_name`` / ``lif_name``, so the parameter tree is the same with or without remat.
@@ -108,9 +108,13 @@ class SpikingLayer(nn.Module):
   @nn.compact
   def __call__(self, x):
     num_steps, batch = x.shape[:2]
-    currents = self.synapse(name=self.synapse_name)(x.reshape((num_steps * batch,) + x.shape[2:]))
-    spikes, _ = self.lif(name=self.lif_name)(
-        currents.reshape((num_steps, batch) + currents.shape[1:]))
+    synapse = self.synapse(name=self.synapse_name)
+    if x.ndim == 3:  # Dense acts on the last axis: no fold, so a sharded batch axis stays put
+      currents = synapse(x)
+    else:
+      currents = synapse(x.reshape((num_steps * batch,) + x.shape[2:]))
+      currents = currents.reshape((num_steps, batch) + currents.shape[1:])
+    spikes, _ = self.lif(name=self.lif_name)(currents)
     return spikes
 
 
