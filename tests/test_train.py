@@ -1,5 +1,6 @@
 """Two-phase training: the phase switch in one compiled step, run outputs, determinism, NaN
 handling, config checks, and the end-to-end claim of the method on digits."""
+import importlib
 import json
 import math
 import os
@@ -290,6 +291,12 @@ def test_check_config_errors(key, value, match):
     train.check_config(c)
   with pytest.raises(ValueError, match=match):
     train.Experiment(c)
+
+
+@pytest.mark.parametrize("name", ["digits", "mnist_fc", "fmnist_fc", "mnist_fc_sparse",
+                                  "fmnist_fc_sparse", "mnist_conv", "fmnist_conv"])
+def test_shipped_configs_pass_the_checks(name):
+  train.check_config(importlib.import_module(f"configs.{name}").get_config())
 
 
 def test_batch_larger_than_training_set():
