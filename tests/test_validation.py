@@ -8,7 +8,8 @@ from snn_jax import sweep
 from snn_jax import train
 from snn_jax import validation
 
-CONFIGS = ("digits", "mnist_fc", "fmnist_fc", "mnist_conv", "fmnist_conv")
+CONFIGS = ("digits", "mnist_fc", "fmnist_fc", "mnist_fc_sparse", "fmnist_fc_sparse", "mnist_conv",
+           "fmnist_conv")
 
 BAD_VALUES = [  # (key, value, words the message must hold besides key and value)
     ("data.name", "cifar", "digits"),
