@@ -16,6 +16,7 @@ import numpy as np
 
 from snn_jax import checkpoint
 from snn_jax import health
+from snn_jax import metrics
 from snn_jax import reporting
 from snn_jax import train as train_lib
 from snn_jax import validation
@@ -75,21 +76,6 @@ def member_label(index: int, member) -> str:
   """A directory name such as ``m03_lex0.1_lall0_lsil0_p1e1_seed1``."""
   return (f"m{index:02d}_lex{member.phase2.lambda_excess:g}_lall{member.phase2.lambda_all:g}"
           f"_lsil{member.phase2.lambda_silence:g}_p1e{member.train.phase1_epochs}_seed{member.seed}")
-
-
-def pareto_front(accuracy, spikes, usable=None) -> np.ndarray:
-  """Mask of members no other member beats: higher-or-equal accuracy with fewer-or-equal
-  spikes, strictly better in one. Non-finite members and those with ``usable`` False
-  (diverged or collapsed runs) are never on the front and beat no one."""
-  acc, spk = np.asarray(accuracy, float), np.asarray(spikes, float)
-  ok = np.isfinite(acc) & np.isfinite(spk)
-  if usable is not None:
-    ok &= np.asarray(usable, bool)
-  front = ok.copy()
-  for i in np.flatnonzero(ok):
-    better = ok & (acc >= acc[i]) & (spk <= spk[i]) & ((acc > acc[i]) | (spk < spk[i]))
-    front[i] = not better.any()
-  return front
 
 
 def _flat(tree: dict, prefix: str = "") -> dict:
@@ -178,7 +164,7 @@ def _report(workdir: str, members: list, dirs: list[str], summaries: list[dict])
                  "lambda_silence": member.phase2.lambda_silence,
                  "phase1_epochs": member.train.phase1_epochs, "seed": member.seed,
                  "workdir": os.path.relpath(path, workdir), **summary})
-  front = pareto_front([r["test_accuracy"] for r in rows], [r["spikes_per_neuron"] for r in rows],
+  front = metrics.pareto_front([r["test_accuracy"] for r in rows], [r["spikes_per_neuron"] for r in rows],
                        [health.is_usable(r) for r in rows])
   for row, on_front in zip(rows, front):
     row["pareto"] = bool(on_front)
