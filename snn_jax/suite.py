@@ -10,7 +10,7 @@ run config every experiment starts from, plus each table's grid:
 
 Every table runs for each of ``encodings`` and ``seeds``. Each run is an ordinary run
 directory under the workdir. Runs that differ only in seed, penalty weights or phase-1
-length train together as one vmapped program (:func:`snn_jax.sweep.train_in_chunks`). A
+length train together as one vmapped program (:func:`snn_jax.members.train_in_chunks`). A
 run whose directory already holds a summary.json of the same config is read back instead of
 retrained, and an unfinished one resumes from its checkpoints, so an interrupted suite
 resumes where it stopped; a run of a changed config is archived and retrained.
@@ -25,7 +25,7 @@ import jax
 import ml_collections
 
 from snn_jax import data as data_lib
-from snn_jax import sweep
+from snn_jax import members as members_lib
 from snn_jax import tables
 from snn_jax import validation
 from snn_jax import workdir as workdir_lib
@@ -141,12 +141,12 @@ def run_groups(groups: list[list[Run]], chunk: int = 0) -> tuple[list[dict], lis
   rows, skipped, trained = [], [], 0
   for i, group in enumerate(groups):
     first = group[0]
-    done = sum(sweep.is_done(r.config, r.workdir) for r in group)
+    done = sum(workdir_lib.is_done(r.config, r.workdir) for r in group)
     shared = {k: v for k, v in first.labels.items() if all(r.labels[k] == v for r in group)}
     print(f"[{i + 1}/{len(groups)}] {shared}: {len(group)} runs ({done} already done)", flush=True)
     try:
-      summaries = sweep.train_in_chunks([r.config for r in group], [r.workdir for r in group],
-                                        chunk, replace_changed=True)
+      summaries = members_lib.train_in_chunks([r.config for r in group], [r.workdir for r in group],
+                                              chunk, replace_changed=True)
     except data_lib.DataError as e:
       if first.config.data.name not in data_lib.TFDS_ONLY:
         raise
