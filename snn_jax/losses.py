@@ -15,7 +15,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
+# penalty term -> the name of its weight (the config key in phase1 / phase2, the sweep axis)
 LAMBDAS = {"excess": "lambda_excess", "all_spike": "lambda_all", "silence": "lambda_silence"}
+LAMBDA_NAMES = tuple(LAMBDAS.values())
 
 
 def check_counts(counts: Sequence[jax.Array]) -> None:

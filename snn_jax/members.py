@@ -4,14 +4,14 @@ finished, resumed or to be retrained. Used by penalty sweeps and the experiment 
 import contextlib
 
 from snn_jax import checkpoint
+from snn_jax import losses
 from snn_jax import reporting
 from snn_jax import train as train_lib
 from snn_jax import workdir as workdir_lib
 
 # The config keys that members of one program may differ in: each becomes per-run state
 # (the key stream, or the schedules' scalars in TrainState.hparams).
-PER_RUN_KEYS = ("phase2.lambda_excess", "phase2.lambda_all", "phase2.lambda_silence",
-                "train.phase1_epochs", "seed")
+PER_RUN_KEYS = tuple(f"phase2.{name}" for name in losses.LAMBDA_NAMES) + ("train.phase1_epochs", "seed")
 
 
 def check_vmappable(members: list) -> None:

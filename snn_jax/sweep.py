@@ -18,20 +18,18 @@ from snn_jax import metrics
 from snn_jax import validation
 from snn_jax import workdir as workdir_lib
 
-# sweep key -> config key it sets in each member: every key one vmapped program can vary
-AXES = {("seeds" if key == "seed" else key.rsplit(".", 1)[-1]): key
-        for key in members_lib.PER_RUN_KEYS}
-TABLE_COLUMNS = ("lambda_excess", "lambda_all", "lambda_silence", "phase1_epochs", "seed",
-                 "test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron",
-                 "silent_fraction", "pareto", "status")
+# config key -> its column in the report, for every key one vmapped program can vary
+AXIS_COLUMNS = {key: key.rsplit(".", 1)[-1] for key in members_lib.PER_RUN_KEYS}
+# sweep key -> config key it sets in each member
+AXES = {("seeds" if column == "seed" else column): key for key, column in AXIS_COLUMNS.items()}
+TABLE_COLUMNS = tuple(AXIS_COLUMNS.values()) + (
+    "test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron", "silent_fraction", "pareto",
+    "status")
 
 
 def default_sweep() -> ml_collections.ConfigDict:
   """Sweep axes (empty = keep the config's value) and ``chunk`` (members per program, 0 = all)."""
-  return ml_collections.ConfigDict({
-      "lambda_excess": (), "lambda_all": (), "lambda_silence": (), "phase1_epochs": (),
-      "seeds": (), "chunk": 0,
-  })
+  return ml_collections.ConfigDict({**{axis: () for axis in AXES}, "chunk": 0})
 
 
 def _set(config, dotted: str, value) -> None:
@@ -83,10 +81,7 @@ def _report(workdir: str, members: list, dirs: list[str], summaries: list[dict])
   """The members' rows (axis values, workdir, summary, Pareto mark), written as the report."""
   rows = []
   for member, path, summary in zip(members, dirs, summaries):
-    rows.append({"lambda_excess": member.phase2.lambda_excess,
-                 "lambda_all": member.phase2.lambda_all,
-                 "lambda_silence": member.phase2.lambda_silence,
-                 "phase1_epochs": member.train.phase1_epochs, "seed": member.seed,
+    rows.append({**{column: _get(member, key) for key, column in AXIS_COLUMNS.items()},
                  "workdir": os.path.relpath(path, workdir), **summary})
   front = metrics.pareto_front([r["test_accuracy"] for r in rows], [r["spikes_per_neuron"] for r in rows],
                        [health.is_usable(r) for r in rows])

@@ -34,7 +34,7 @@ from snn_jax import reporting
 from snn_jax import validation
 from snn_jax import workdir as workdir_lib
 
-PHASE_VALUES = ("lambda_excess", "lambda_all", "lambda_silence", "learning_rate")
+PHASE_VALUES = losses.LAMBDA_NAMES + ("learning_rate",)
 EVAL_SEED_OFFSET = 1_000_003  # eval encodings use their own fixed key stream
 
 
@@ -92,7 +92,7 @@ def phase_values(hparams: dict, step: jax.Array) -> dict:
   boundary = hparams["phase1_steps"]
   p1, p2 = hparams["phase1"], hparams["phase2"]
   values = {}
-  for k in PHASE_VALUES[:-1]:
+  for k in losses.LAMBDA_NAMES:
     ramp = optax.linear_schedule(init_value=p1[k], end_value=p2[k], transition_steps=1)
     values[k] = optax.join_schedules(
         [optax.constant_schedule(p1[k]), lambda t, ramp=ramp: ramp(ramp_fraction(t, p2["ramp_steps"]))],
