@@ -55,6 +55,12 @@ def spike_penalties(counts: Sequence[jax.Array], *, free_spikes: float = 1.0,
   return {"excess": excess, "all_spike": all_spike, "silence": silence}
 
 
+def options_from_config(loss_config) -> dict:
+  """Keyword options of :func:`spike_penalties` from ``config.loss``."""
+  return dict(free_spikes=loss_config.free_spikes, layer_weights=tuple(loss_config.layer_weights),
+              r_min=loss_config.r_min, squared_excess=loss_config.squared_excess)
+
+
 def loss_terms(logits: jax.Array, labels: jax.Array, counts: Sequence[jax.Array],
                **penalty_options) -> dict[str, jax.Array]:
   """``{"ce", "excess", "all_spike", "silence"}``; options go to :func:`spike_penalties`."""
