@@ -106,7 +106,7 @@ def conv_profile_part():
   snn, floor = models.create(c.model, c.neuron, 10, c.compute), peers.FloorNet(case)
   params = {"snn": snn.init(jax.random.PRNGKey(0), x), "floor": floor.init(jax.random.PRNGKey(0), x)}
   loss_fns = {"snn": lambda p: jax.tree.reduce(lambda a, b: a + b.sum(), snn.apply(p, x), 0.0),
-            "floor": lambda p: floor.apply(p, x).sum()}
+              "floor": lambda p: floor.apply(p, x).sum()}
   runs = {}
   for net, loss in loss_fns.items():
     for part, fn in (("forward", jax.jit(loss)), ("gradient", jax.jit(jax.grad(loss)))):
