@@ -11,7 +11,8 @@ from snn_jax import workdir as workdir_lib
 
 # The config keys that members of one program may differ in: each becomes per-run state
 # (the key stream, or the schedules' scalars in TrainState.hparams).
-PER_RUN_KEYS = tuple(f"phase2.{name}" for name in losses.LAMBDA_NAMES) + ("train.phase1_epochs", "seed")
+PER_RUN_KEYS = (tuple(f"phase2.{name}" for name in losses.LAMBDA_NAMES)
+                + ("train.phase1_epochs", "seed"))
 
 
 def check_vmappable(members: list) -> None:
@@ -57,7 +58,8 @@ def train_in_chunks(members: list, dirs: list[str], chunk: int = 0, *, fresh: bo
         group = todo[start:start + chunk]
         for i in group:
           if changed[i] and not fresh:  # now that the new model and data are built
-            workdir_lib.archive(dirs[i], reporting.run_file_names(dirs[i]) + (checkpoint.CHECKPOINT_DIR,))
+            workdir_lib.archive(dirs[i], reporting.run_file_names(dirs[i])
+                                + (checkpoint.CHECKPOINT_DIR,))
         _, done = train_lib.train_members(exp, [members[i] for i in group],
                                           [dirs[i] for i in group], stop_on_nan=False,
                                           fresh=fresh)

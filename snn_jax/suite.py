@@ -147,8 +147,9 @@ def run_groups(groups: list[list[Run]], chunk: int = 0) -> tuple[list[dict], lis
     shared = {k: v for k, v in first.labels.items() if all(r.labels[k] == v for r in group)}
     print(f"[{i + 1}/{len(groups)}] {shared}: {len(group)} runs ({done} already done)", flush=True)
     try:
-      summaries = members_lib.train_in_chunks([r.config for r in group], [r.workdir for r in group],
-                                              chunk, replace_changed=True)
+      summaries = members_lib.train_in_chunks([r.config for r in group],
+                                              [r.workdir for r in group], chunk,
+                                              replace_changed=True)
     except data_lib.DataError as e:
       if first.config.data.name not in data_lib.TFDS_ONLY:
         raise

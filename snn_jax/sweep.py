@@ -3,7 +3,9 @@
 Members differ only in per-run state: ``seed`` (initialisation and encoding
 noise), phase 2's penalty weights and the phase-1 length. They share the model,
 the data and its order (``data.shuffle_seed``), so a member's numbers match the
-same config trained alone with ``experiments.train``.
+same config trained alone with ``experiments.train``. This module builds the grid of
+member configs and writes the sweep's report; :func:`snn_jax.members.train_in_chunks`
+trains the members.
 """
 import itertools
 import json
