@@ -37,6 +37,8 @@ import numpy as np
 import optax
 
 from configs import base
+from snn_jax import encoding
+from snn_jax import losses
 from snn_jax import models
 from snn_jax import train
 
@@ -111,12 +113,13 @@ def snn_jax_step(case: Case, compute: dict) -> Callable[[], None]:
     c.model.name, c.model.channels, c.model.strides = "conv", case.channels, case.strides
   c.compute.update(compute)
   model = models.create(c.model, c.neuron, 10, c.compute)
-  encode = train.encoder_from_config(c.encoding)
+  encode = encoding.from_config(c.encoding)
   tx = train.make_optimizer(c.optim)
   images, labels, _ = batch_data(case)
   state = train.stack([train.create_train_state(c, model, tx, images[:1], encode, 100)])
   # as Experiment.members_train_step: what train_members runs, also for a single run
-  step = jax.jit(jax.vmap(train.make_train_step(model, tx, encode, train.penalty_options(c.loss)),
+  options = losses.options_from_config(c.loss)
+  step = jax.jit(jax.vmap(train.make_train_step(model, tx, encode, options),
                           in_axes=(0, None, None)), donate_argnums=0)
   images, labels = jnp.asarray(images), jnp.asarray(labels)
   holder = [state]

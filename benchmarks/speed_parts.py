@@ -20,6 +20,7 @@ import numpy as np
 from benchmarks import peers
 from configs import base
 from snn_jax import encoding
+from snn_jax import losses
 from snn_jax import models
 from snn_jax import train
 
@@ -69,10 +70,10 @@ def fc_step(num_steps: int, remat: bool):
   c = base.base_config()
   c.encoding.num_steps, c.compute.remat = num_steps, remat
   model = models.create(c.model, c.neuron, 10, c.compute)
-  encode, tx = train.encoder_from_config(c.encoding), train.make_optimizer(c.optim)
+  encode, tx = encoding.from_config(c.encoding), train.make_optimizer(c.optim)
   images, labels, _ = peers.batch_data(peers.Case("fc", 128, num_steps, (28, 28), (256,) * 4))
   state = train.create_train_state(c, model, tx, images[:1], encode, 100)
-  step = jax.jit(train.make_train_step(model, tx, encode, train.penalty_options(c.loss)),
+  step = jax.jit(train.make_train_step(model, tx, encode, losses.options_from_config(c.loss)),
                  donate_argnums=0)
   compiled = step.lower(state, images, labels).compile()
   holder = [state]
@@ -104,10 +105,10 @@ def conv_profile_part():
       "conv", case.channels, case.strides, case.hidden)
   snn, floor = models.create(c.model, c.neuron, 10, c.compute), peers.FloorNet(case)
   params = {"snn": snn.init(jax.random.PRNGKey(0), x), "floor": floor.init(jax.random.PRNGKey(0), x)}
-  losses = {"snn": lambda p: jax.tree.reduce(lambda a, b: a + b.sum(), snn.apply(p, x), 0.0),
-            "floor": lambda p: floor.apply(p, x).sum()}
+  loss_fns = {"snn": lambda p: jax.tree.reduce(lambda a, b: a + b.sum(), snn.apply(p, x), 0.0),
+              "floor": lambda p: floor.apply(p, x).sum()}
   runs = {}
-  for net, loss in losses.items():
+  for net, loss in loss_fns.items():
     for part, fn in (("forward", jax.jit(loss)), ("gradient", jax.jit(jax.grad(loss)))):
       runs[f"{net} {part}"] = lambda fn=fn, p=params[net]: jax.block_until_ready(fn(p))
   runs["snn-jax train step"] = peers.snn_jax_step(case, {})
@@ -123,9 +124,9 @@ def conv_members_part(members: int = 3):
       "conv", (32, 64, 64), (1, 2, 2), (256,))
   c.encoding.num_steps = 10
   model = models.create(c.model, c.neuron, 10, c.compute)
-  encode, tx = train.encoder_from_config(c.encoding), train.make_optimizer(c.optim)
+  encode, tx = encoding.from_config(c.encoding), train.make_optimizer(c.optim)
   images, labels, _ = peers.batch_data(conv_case(8, 10))
-  step = train.make_train_step(model, tx, encode, train.penalty_options(c.loss))
+  step = train.make_train_step(model, tx, encode, losses.options_from_config(c.loss))
 
   def stacked_state():
     return train.stack([train.create_train_state(c, model, tx, images[:1], encode, 100)

@@ -84,3 +84,10 @@ def get(name: str, num_steps: int, **options):
   if num_steps < 1:
     raise ValueError(f"encoding.num_steps must be >= 1, got {num_steps}")
   return functools.partial(ENCODERS[name], num_steps=num_steps, **options)
+
+
+def from_config(encoding_config):
+  """The encoder of ``config.encoding`` with its own options bound."""
+  options = {"rate": {"max_rate": encoding_config.max_rate, "bits": encoding_config.rate_bits},
+             "latency": {"p_min": encoding_config.p_min}}.get(encoding_config.name, {})
+  return get(encoding_config.name, encoding_config.num_steps, **options)

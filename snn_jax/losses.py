@@ -15,7 +15,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
+# penalty term -> the name of its weight (the config key in phase1 / phase2, the sweep axis)
 LAMBDAS = {"excess": "lambda_excess", "all_spike": "lambda_all", "silence": "lambda_silence"}
+LAMBDA_NAMES = tuple(LAMBDAS.values())
 
 
 def check_counts(counts: Sequence[jax.Array]) -> None:
@@ -51,6 +53,12 @@ def spike_penalties(counts: Sequence[jax.Array], *, free_spikes: float = 1.0,
     all_spike += w * jnp.mean(n)
     silence += jnp.mean(jnp.maximum(0.0, r_min - n.mean(axis=0)) ** 2)
   return {"excess": excess, "all_spike": all_spike, "silence": silence}
+
+
+def options_from_config(loss_config) -> dict:
+  """Keyword options of :func:`spike_penalties` from ``config.loss``."""
+  return dict(free_spikes=loss_config.free_spikes, layer_weights=tuple(loss_config.layer_weights),
+              r_min=loss_config.r_min, squared_excess=loss_config.squared_excess)
 
 
 def loss_terms(logits: jax.Array, labels: jax.Array, counts: Sequence[jax.Array],

@@ -1,4 +1,5 @@
-"""Spike statistics, synaptic operations and energy estimates on a test set.
+"""Spike statistics, synaptic operations and energy estimates on a test set; the
+accuracy-vs-spikes Pareto front of runs.
 
 :func:`batch_sums` runs on device inside the jitted eval step; its sums are added
 over batches and turned into figures by :func:`summarize` on the host. All
@@ -80,3 +81,18 @@ def summarize(sums: dict, fanouts: Sequence[np.ndarray], *, num_steps: int, spik
       "energy_ann_pj": energy_ann,
       "energy_ratio_vs_ann": energy_snn / energy_ann,
   }
+
+
+def pareto_front(accuracy, spikes, usable=None) -> np.ndarray:
+  """Mask of members no other member beats: higher-or-equal accuracy with fewer-or-equal
+  spikes, strictly better in one. Non-finite members and those with ``usable`` False
+  (diverged or collapsed runs) are never on the front and beat no one."""
+  acc, spk = np.asarray(accuracy, float), np.asarray(spikes, float)
+  ok = np.isfinite(acc) & np.isfinite(spk)
+  if usable is not None:
+    ok &= np.asarray(usable, bool)
+  front = ok.copy()
+  for i in np.flatnonzero(ok):
+    better = ok & (acc >= acc[i]) & (spk <= spk[i]) & ((acc > acc[i]) | (spk < spk[i]))
+    front[i] = not better.any()
+  return front

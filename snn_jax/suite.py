@@ -10,7 +10,7 @@ run config every experiment starts from, plus each table's grid:
 
 Every table runs for each of ``encodings`` and ``seeds``. Each run is an ordinary run
 directory under the workdir. Runs that differ only in seed, penalty weights or phase-1
-length train together as one vmapped program (:func:`snn_jax.sweep.train_in_chunks`). A
+length train together as one vmapped program (:func:`snn_jax.members.train_in_chunks`). A
 run whose directory already holds a summary.json of the same config is read back instead of
 retrained, and an unfinished one resumes from its checkpoints, so an interrupted suite
 resumes where it stopped; a run of a changed config is archived and retrained.
@@ -25,17 +25,19 @@ import jax
 import ml_collections
 
 from snn_jax import data as data_lib
-from snn_jax import sweep
+from snn_jax import losses
+from snn_jax import members as members_lib
 from snn_jax import tables
 from snn_jax import validation
 from snn_jax import workdir as workdir_lib
 
-# method -> (which phase-2 weight lambda sets, whether phase 1 (no penalty) comes first)
+# method -> (which phase-2 weight lambda sets, whether phase 1 (no penalty) comes first); the
+# suite's lambda grid of a method is penalties.<that weight's name>
 METHODS = {
     "none": (None, False),
-    "all_spike": ("lambda_all", False),
-    "excess_1phase": ("lambda_excess", False),
-    "excess_2phase": ("lambda_excess", True),
+    "all_spike": (losses.LAMBDAS["all_spike"], False),
+    "excess_1phase": (losses.LAMBDAS["excess"], False),
+    "excess_2phase": (losses.LAMBDAS["excess"], True),
 }
 
 
@@ -51,7 +53,8 @@ def run_config(suite, dataset: str, encoding: str, network: str = "") -> ml_coll
   c = ml_collections.ConfigDict(suite.run.to_dict())
   c.data.name, c.encoding.name = dataset, encoding
   for phase in (c.phase1, c.phase2):
-    phase.lambda_excess = phase.lambda_all = phase.lambda_silence = 0.0
+    for name in losses.LAMBDA_NAMES:
+      phase[name] = 0.0
   if not network:
     return c
   if network not in suite.networks:
@@ -87,9 +90,8 @@ def depth_groups(suite, workdir: str) -> list[list[Run]]:
 
 def penalty_variants(penalties) -> list[tuple[str, float, float]]:
   """``(method, lambda, lambda_silence)`` for every METHOD and lambda, without and with silence."""
-  grids = {"none": (0.0,), "all_spike": tuple(penalties.lambda_all),
-           "excess_1phase": tuple(penalties.lambda_excess),
-           "excess_2phase": tuple(penalties.lambda_excess)}
+  grids = {method: tuple(penalties[weight]) if weight else (0.0,)
+           for method, (weight, _) in METHODS.items()}
   return [(method, lam, silence) for silence in (0.0, penalties.lambda_silence)
           for method in METHODS for lam in grids[method]]
 
@@ -141,12 +143,13 @@ def run_groups(groups: list[list[Run]], chunk: int = 0) -> tuple[list[dict], lis
   rows, skipped, trained = [], [], 0
   for i, group in enumerate(groups):
     first = group[0]
-    done = sum(sweep.is_done(r.config, r.workdir) for r in group)
+    done = sum(workdir_lib.is_done(r.config, r.workdir) for r in group)
     shared = {k: v for k, v in first.labels.items() if all(r.labels[k] == v for r in group)}
     print(f"[{i + 1}/{len(groups)}] {shared}: {len(group)} runs ({done} already done)", flush=True)
     try:
-      summaries = sweep.train_in_chunks([r.config for r in group], [r.workdir for r in group],
-                                        chunk, replace_changed=True)
+      summaries = members_lib.train_in_chunks([r.config for r in group],
+                                              [r.workdir for r in group], chunk,
+                                              replace_changed=True)
     except data_lib.DataError as e:
       if first.config.data.name not in data_lib.TFDS_ONLY:
         raise

@@ -3,43 +3,35 @@
 Members differ only in per-run state: ``seed`` (initialisation and encoding
 noise), phase 2's penalty weights and the phase-1 length. They share the model,
 the data and its order (``data.shuffle_seed``), so a member's numbers match the
-same config trained alone with ``experiments.train``.
+same config trained alone with ``experiments.train``. This module builds the grid of
+member configs and writes the sweep's report; :func:`snn_jax.members.train_in_chunks`
+trains the members.
 """
-import contextlib
 import itertools
 import json
 import math
 import os
 
 import ml_collections
-import numpy as np
 
-from snn_jax import checkpoint
 from snn_jax import health
-from snn_jax import reporting
-from snn_jax import train as train_lib
+from snn_jax import members as members_lib
+from snn_jax import metrics
 from snn_jax import validation
 from snn_jax import workdir as workdir_lib
 
+# config key -> its column in the report, for every key one vmapped program can vary
+AXIS_COLUMNS = {key: key.rsplit(".", 1)[-1] for key in members_lib.PER_RUN_KEYS}
 # sweep key -> config key it sets in each member
-AXES = {
-    "lambda_excess": "phase2.lambda_excess",
-    "lambda_all": "phase2.lambda_all",
-    "lambda_silence": "phase2.lambda_silence",
-    "phase1_epochs": "train.phase1_epochs",
-    "seeds": "seed",
-}
-TABLE_COLUMNS = ("lambda_excess", "lambda_all", "lambda_silence", "phase1_epochs", "seed",
-                 "test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron",
-                 "silent_fraction", "pareto", "status")
+AXES = {("seeds" if column == "seed" else column): key for key, column in AXIS_COLUMNS.items()}
+TABLE_COLUMNS = tuple(AXIS_COLUMNS.values()) + (
+    "test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron", "silent_fraction", "pareto",
+    "status")
 
 
 def default_sweep() -> ml_collections.ConfigDict:
   """Sweep axes (empty = keep the config's value) and ``chunk`` (members per program, 0 = all)."""
-  return ml_collections.ConfigDict({
-      "lambda_excess": (), "lambda_all": (), "lambda_silence": (), "phase1_epochs": (),
-      "seeds": (), "chunk": 0,
-  })
+  return ml_collections.ConfigDict({**{axis: () for axis in AXES}, "chunk": 0})
 
 
 def _set(config, dotted: str, value) -> None:
@@ -77,95 +69,13 @@ def member_label(index: int, member) -> str:
           f"_lsil{member.phase2.lambda_silence:g}_p1e{member.train.phase1_epochs}_seed{member.seed}")
 
 
-def pareto_front(accuracy, spikes, usable=None) -> np.ndarray:
-  """Mask of members no other member beats: higher-or-equal accuracy with fewer-or-equal
-  spikes, strictly better in one. Non-finite members and those with ``usable`` False
-  (diverged or collapsed runs) are never on the front and beat no one."""
-  acc, spk = np.asarray(accuracy, float), np.asarray(spikes, float)
-  ok = np.isfinite(acc) & np.isfinite(spk)
-  if usable is not None:
-    ok &= np.asarray(usable, bool)
-  front = ok.copy()
-  for i in np.flatnonzero(ok):
-    better = ok & (acc >= acc[i]) & (spk <= spk[i]) & ((acc > acc[i]) | (spk < spk[i]))
-    front[i] = not better.any()
-  return front
-
-
-def _flat(tree: dict, prefix: str = "") -> dict:
-  out = {}
-  for k, v in tree.items():
-    if isinstance(v, dict):
-      out.update(_flat(v, f"{prefix}{k}."))
-    else:
-      out[prefix + k] = v
-  return out
-
-
-def check_vmappable(members: list) -> None:
-  """Raises unless ``members`` differ only in the keys of AXES (what one program can vary)."""
-  first = _flat(members[0].to_dict())
-  for m in members[1:]:
-    differ = [k for k, v in _flat(m.to_dict()).items()
-              if k not in AXES.values() and first.get(k) != v]
-    if differ:
-      raise ValueError(f"members of one vmapped program may differ only in {sorted(AXES.values())}"
-                       f"; these differ in {differ}")
-
-
-def is_done(config, workdir: str) -> bool:
-  """Whether ``workdir`` holds a finished run (readable summary.json) of exactly ``config``."""
-  return workdir_lib.inspect(config, workdir, quiet=True).kind == "finished"
-
-
-def train_in_chunks(members: list, dirs: list[str], chunk: int = 0, *, fresh: bool = False,
-                    replace_changed: bool = False) -> list[dict]:
-  """Trains ``members`` (configs differing only in AXES) ``chunk`` at a time (0 = all), each
-  chunk one vmapped program, into ``dirs``; returns their summaries.
-
-  A member whose dir holds its finished run is read back; an unfinished one resumes from its
-  checkpoints (a chunk from the latest step all its members have; members that were in other
-  chunks before start that chunk over). A dir holding another config's run raises
-  ConfigMismatchError, unless ``replace_changed`` (archive and retrain that member) or
-  ``fresh`` (archive and retrain every member).
-  """
-  if chunk < 0:
-    raise ValueError(f"sweep.chunk must be >= 0, got {chunk}")
-  check_vmappable(members)
-  with contextlib.ExitStack() as held:
-    for d in dirs:
-      held.enter_context(workdir_lib.lock(d))
-    found = [workdir_lib.inspect(m, d) for m, d in zip(members, dirs)]
-    changed = [f.kind == "different" for f in found]
-    if not (fresh or replace_changed):
-      for d, f in zip(dirs, found):
-        if f.kind == "different":
-          raise workdir_lib.mismatch_error(d, f.differences)
-    summaries = [None if fresh else f.summary for f in found]
-    todo = [i for i, s in enumerate(summaries) if s is None]
-    if todo:
-      exp = train_lib.Experiment(members[todo[0]])
-      chunk = chunk or len(todo)
-      for start in range(0, len(todo), chunk):
-        group = todo[start:start + chunk]
-        for i in group:
-          if changed[i] and not fresh:  # now that the new model and data are built
-            workdir_lib.archive(dirs[i], reporting.run_file_names(dirs[i]) + (checkpoint.CHECKPOINT_DIR,))
-        _, done = train_lib.train_members(exp, [members[i] for i in group],
-                                          [dirs[i] for i in group], stop_on_nan=False,
-                                          fresh=fresh)
-        for i, summary in zip(group, done):
-          summaries[i] = summary
-  return summaries
-
-
 def run_sweep(config, sweep, workdir: str, *, fresh: bool = False) -> list[dict]:
   """Trains every member (``sweep.chunk`` at a time) and writes the sweep report. A rerun
   reads finished members back and resumes the others; ``fresh`` retrains them all."""
   members = member_configs(config, sweep)
   dirs = [os.path.join(workdir, "members", member_label(i, m)) for i, m in enumerate(members)]
   with workdir_lib.lock(workdir):
-    summaries = train_in_chunks(members, dirs, sweep.chunk, fresh=fresh)
+    summaries = members_lib.train_in_chunks(members, dirs, sweep.chunk, fresh=fresh)
     return _report(workdir, members, dirs, summaries)
 
 
@@ -173,12 +83,9 @@ def _report(workdir: str, members: list, dirs: list[str], summaries: list[dict])
   """The members' rows (axis values, workdir, summary, Pareto mark), written as the report."""
   rows = []
   for member, path, summary in zip(members, dirs, summaries):
-    rows.append({"lambda_excess": member.phase2.lambda_excess,
-                 "lambda_all": member.phase2.lambda_all,
-                 "lambda_silence": member.phase2.lambda_silence,
-                 "phase1_epochs": member.train.phase1_epochs, "seed": member.seed,
+    rows.append({**{column: _get(member, key) for key, column in AXIS_COLUMNS.items()},
                  "workdir": os.path.relpath(path, workdir), **summary})
-  front = pareto_front([r["test_accuracy"] for r in rows], [r["spikes_per_neuron"] for r in rows],
+  front = metrics.pareto_front([r["test_accuracy"] for r in rows], [r["spikes_per_neuron"] for r in rows],
                        [health.is_usable(r) for r in rows])
   for row, on_front in zip(rows, front):
     row["pareto"] = bool(on_front)

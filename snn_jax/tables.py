@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from snn_jax import sweep
+from snn_jax import metrics
 from snn_jax import workdir
 
 METRICS = ("test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron", "silent_fraction",
@@ -55,7 +55,7 @@ def mark_fronts(agg: list[dict]) -> None:
   """Sets ``pareto`` on each row: on the accuracy-vs-spikes front of its dataset, network
   and encoding (means over seeds; rows with a diverged or collapsed run left out)."""
   for rows in group_by(agg, PANEL_KEYS).values():
-    front = sweep.pareto_front([r["test_accuracy_mean"] for r in rows],
+    front = metrics.pareto_front([r["test_accuracy_mean"] for r in rows],
                                [r["spikes_per_neuron_mean"] for r in rows],
                                [is_usable(r) for r in rows])
     for row, on in zip(rows, front):

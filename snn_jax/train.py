@@ -34,7 +34,7 @@ from snn_jax import reporting
 from snn_jax import validation
 from snn_jax import workdir as workdir_lib
 
-PHASE_VALUES = ("lambda_excess", "lambda_all", "lambda_silence", "learning_rate")
+PHASE_VALUES = losses.LAMBDA_NAMES + ("learning_rate",)
 EVAL_SEED_OFFSET = 1_000_003  # eval encodings use their own fixed key stream
 
 
@@ -92,7 +92,7 @@ def phase_values(hparams: dict, step: jax.Array) -> dict:
   boundary = hparams["phase1_steps"]
   p1, p2 = hparams["phase1"], hparams["phase2"]
   values = {}
-  for k in PHASE_VALUES[:-1]:
+  for k in losses.LAMBDA_NAMES:
     ramp = optax.linear_schedule(init_value=p1[k], end_value=p2[k], transition_steps=1)
     values[k] = optax.join_schedules(
         [optax.constant_schedule(p1[k]), lambda t, ramp=ramp: ramp(ramp_fraction(t, p2["ramp_steps"]))],
@@ -158,12 +158,6 @@ def create_train_state(config, model, tx, example_images: np.ndarray, encode,
                     hparams=phase_hparams(config, steps_per_epoch))
 
 
-def penalty_options(loss_config) -> dict:
-  """Keyword options of :func:`snn_jax.losses.spike_penalties` from ``config.loss``."""
-  return dict(free_spikes=loss_config.free_spikes, layer_weights=tuple(loss_config.layer_weights),
-              r_min=loss_config.r_min, squared_excess=loss_config.squared_excess)
-
-
 def make_train_step(model, tx, encode, options: dict) -> Callable:
   """``train_step(state, images, labels) -> (state, metrics)``, pure and unjitted."""
 
@@ -224,13 +218,6 @@ def evaluate(eval_step, params, images, labels, batch_size: int, seeds: jax.Arra
   return jax.device_get(total)
 
 
-def encoder_from_config(encoding_config):
-  """The configured encoder with its own options bound."""
-  options = {"rate": {"max_rate": encoding_config.max_rate, "bits": encoding_config.rate_bits},
-             "latency": {"p_min": encoding_config.p_min}}.get(encoding_config.name, {})
-  return encoding_lib.get(encoding_config.name, encoding_config.num_steps, **options)
-
-
 class Experiment:
   """Everything a run derives from its config: data, model, encoder, step functions and the
   device mesh."""
@@ -246,12 +233,12 @@ class Experiment:
     self.chance_accuracy = health.majority_rate(self.dataset.test_labels)
     self.model = models.create(config.model, config.neuron, self.dataset.num_classes,
                                config.compute)
-    self.encode = encoder_from_config(config.encoding)
+    self.encode = encoding_lib.from_config(config.encoding)
     self.tx = make_optimizer(config.optim)
     self.steps_per_epoch = data_lib.steps_per_epoch(len(self.dataset.train_labels),
                                                     config.train.batch_size)
     self.train_step = make_train_step(self.model, self.tx, self.encode,
-                                      penalty_options(config.loss))
+                                      losses.options_from_config(config.loss))
     self.eval_step = make_eval_step(self.model, self.encode)
     self.fanouts = self.model.synapse_fanouts(self.dataset.train_images.shape[1:])
 

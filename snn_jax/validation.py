@@ -9,6 +9,7 @@ import numbers
 
 from snn_jax import data as data_lib
 from snn_jax import encoding as encoding_lib
+from snn_jax import losses
 from snn_jax import models
 from snn_jax import neurons
 from snn_jax import pipeline
@@ -17,9 +18,6 @@ from snn_jax import surrogate as surrogate_lib
 DATASETS = ("digits",) + tuple(data_lib.IDX_FOLDERS) + data_lib.TFDS_ONLY
 SOURCES = ("auto", "idx", "tfds")
 MODELS = ("mlp", "conv")
-PHASE_KEYS = ("lambda_excess", "lambda_all", "lambda_silence")
-SWEEP_INTEGER_AXES = ("phase1_epochs", "seeds")
-SWEEP_LAMBDA_AXES = ("lambda_excess", "lambda_all", "lambda_silence")
 
 
 class ConfigError(ValueError):
@@ -78,7 +76,7 @@ def check_config(config) -> None:
   if not all(w >= 0 for w in config.loss.layer_weights):
     _fail("loss.layer_weights", tuple(config.loss.layer_weights), "every weight must be >= 0")
   for phase in ("phase1", "phase2"):
-    for key in PHASE_KEYS:
+    for key in losses.LAMBDA_NAMES:
       _at_least(config, f"{phase}.{key}", 0)
     _at_least(config, f"{phase}.learning_rate", 0, strict=True)
   for key in ("optim.b1", "optim.b2"):
@@ -140,13 +138,13 @@ def check_data_sizes(config, num_train: int, num_test: int) -> None:
 
 
 def check_sweep(sweep) -> None:
-  """Raises for sweep axes no member could train with: non-integer phase lengths or seeds,
-  negative penalty weights, a negative chunk."""
-  for key in SWEEP_INTEGER_AXES:
+  """Raises for sweep axes no member could train with: negative penalty weights, non-integer
+  values on the other axes (phase lengths, seeds), a negative chunk."""
+  for key in (k for k in sweep if k != "chunk" and k not in losses.LAMBDA_NAMES):
     for value in sweep[key]:
       if not _is_whole(value):
         _fail(f"sweep.{key}", value, "needs whole numbers")
-  for key in SWEEP_LAMBDA_AXES:
+  for key in losses.LAMBDA_NAMES:
     for value in sweep[key]:
       if not isinstance(value, numbers.Real) or not value >= 0:
         _fail(f"sweep.{key}", value, "needs numbers >= 0")

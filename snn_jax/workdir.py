@@ -62,11 +62,12 @@ def atomic_write(path: str, text: str) -> None:
   os.replace(tmp, path)
 
 
-def _flat(tree: dict, prefix: str = "") -> dict:
+def flatten(tree: dict, prefix: str = "") -> dict:
+  """A nested dict as ``{"dotted.key": leaf}``."""
   out = {}
   for k, v in tree.items():
     if isinstance(v, dict):
-      out.update(_flat(v, f"{prefix}{k}."))
+      out.update(flatten(v, f"{prefix}{k}."))
     else:
       out[prefix + k] = v
   return out
@@ -74,7 +75,7 @@ def _flat(tree: dict, prefix: str = "") -> dict:
 
 def config_differences(saved: dict, config) -> list[str]:
   """Dotted keys whose values differ between a saved config.json and ``config``."""
-  a, b = _flat(saved), _flat(json.loads(config.to_json_best_effort()))
+  a, b = flatten(saved), flatten(json.loads(config.to_json_best_effort()))
   return sorted(k for k in a.keys() | b.keys() if a.get(k, "<missing>") != b.get(k, "<missing>"))
 
 
@@ -110,6 +111,11 @@ def inspect(config, workdir: str, *, quiet: bool = False) -> Found:
     if not quiet:
       print(f"ignoring unreadable {path} ({e}); the run counts as unfinished", file=sys.stderr)
     return Found("unfinished", [], None)
+
+
+def is_done(config, workdir: str) -> bool:
+  """Whether ``workdir`` holds a finished run (readable summary.json) of exactly ``config``."""
+  return inspect(config, workdir, quiet=True).kind == "finished"
 
 
 def mismatch_error(workdir: str, differences: list) -> ConfigMismatchError:

@@ -139,8 +139,8 @@ def test_sweep_chunk_resumes_from_its_common_step(tmp_path, capsys):
   # Finished members are read back, not retrained; an unreadable summary.json is not finished.
   with open(os.path.join(members[1], "summary.json"), "w") as f:
     f.write('{"test_accuracy": 0.')
-  assert sweep.is_done(sweep.member_configs(c, grid)[0], members[0])
-  assert not sweep.is_done(sweep.member_configs(c, grid)[1], members[1])
+  assert workdir_lib.is_done(sweep.member_configs(c, grid)[0], members[0])
+  assert not workdir_lib.is_done(sweep.member_configs(c, grid)[1], members[1])
   mtime = os.path.getmtime(os.path.join(members[0], "metrics.jsonl"))
   third = sweep.run_sweep(c, grid, workdir)
   assert capsys.readouterr().err.count(f"ignoring unreadable {members[1]}/summary.json") == 1

@@ -86,3 +86,14 @@ def test_sums_add_over_batches():
 def test_wrong_number_of_fanouts():
   with pytest.raises(ValueError, match="fan-out"):
     metrics.summarize(_sums(), FANOUTS[:2], num_steps=2, spiking_input=True)
+
+
+def test_pareto_front():
+  acc = [0.9, 0.95, 0.95, 0.5, float("nan"), 0.97]
+  spk = [1.0, 1.0, 2.0, 0.1, 0.0, 3.0]
+  # 0 is beaten by 1 (same spikes, higher accuracy); 2 by 1; 4 is NaN.
+  assert metrics.pareto_front(acc, spk).tolist() == [False, True, False, True, False, True]
+  # Unusable members (diverged, collapsed) are off the front and beat no one: without 1,
+  # 0 and 2 are back on it.
+  usable = [True, False, True, True, True, True]
+  assert metrics.pareto_front(acc, spk, usable).tolist() == [True, False, True, True, False, True]

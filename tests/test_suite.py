@@ -9,7 +9,7 @@ from configs import tables_full
 from configs import tables_quick
 from snn_jax import data
 from snn_jax import suite
-from snn_jax import sweep
+from snn_jax import members as members_lib
 from snn_jax import tables
 from snn_jax import validation
 
@@ -147,7 +147,7 @@ def test_bad_suites_are_refused():
   members = [suite.run_config(tiny_suite(), "digits", "rate", "fc") for _ in range(2)]
   members[1].encoding.num_steps = 9
   with pytest.raises(ValueError, match="encoding.num_steps"):
-    sweep.check_vmappable(members)
+    members_lib.check_vmappable(members)
 
 
 def test_unavailable_tfds_dataset_is_skipped_not_fatal(tmp_path):

@@ -126,13 +126,3 @@ def test_member_configs_product_and_validation():
   with pytest.raises(ValueError, match="phase1_epochs"):
     sweep.member_configs(tiny_config(), grid(phase1_epochs=(5,)))
 
-
-def test_pareto_front():
-  acc = [0.9, 0.95, 0.95, 0.5, float("nan"), 0.97]
-  spk = [1.0, 1.0, 2.0, 0.1, 0.0, 3.0]
-  # 0 is beaten by 1 (same spikes, higher accuracy); 2 by 1; 4 is NaN.
-  assert sweep.pareto_front(acc, spk).tolist() == [False, True, False, True, False, True]
-  # Unusable members (diverged, collapsed) are off the front and beat no one: without 1,
-  # 0 and 2 are back on it.
-  usable = [True, False, True, True, True, True]
-  assert sweep.pareto_front(acc, spk, usable).tolist() == [True, False, True, True, False, True]

@@ -13,6 +13,7 @@ import pytest
 from configs import digits
 from tests.test_events import assert_events_match_rows
 from snn_jax import events
+from snn_jax import losses
 from snn_jax import reporting
 from snn_jax import train
 from snn_jax import validation
@@ -373,7 +374,8 @@ def test_default_parameter_groups_reproduce_plain_adam():
   plain_state = exp.init_state().replace(opt_state=plain.init(exp.init_state().params))
   grouped = _run_steps(exp, exp.train_step, exp.init_state())[-1]
   reference = _run_steps(exp, train.make_train_step(exp.model, plain, exp.encode,
-                                                    train.penalty_options(c.loss)), plain_state)[-1]
+                                                    losses.options_from_config(c.loss)),
+                         plain_state)[-1]
   jax.tree.map(np.testing.assert_array_equal, grouped.params, reference.params)
 
 
