@@ -4,8 +4,8 @@ r"""Fashion-MNIST, convolutional net of mnist_conv.py, rate input T=20, two-phas
 
 Meant for a GPU (see mnist_conv.py). Measured on an NVIDIA H200 (jax 0.11.2), seed 0:
 84.52%, 1.02 spikes/neuron, 0.23 excess, 0.0% silent, 13.8 s of training at ~10,500 samples/s.
-(Measured before the time_sum / lif_scan changes of #3, which alter rounding; not rerun
-since: no GPU.)
+These figures come from the code before the 8-bit rate encoding (other random draws) and
+await a rerun on a GPU.
 """
 from configs import mnist_conv
 

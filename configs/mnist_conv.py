@@ -6,8 +6,8 @@ Phases and penalties as mnist_fc.py (phase 2: lambda_excess = 0.3, silence term 
 the 2-core CPU it trains at only ~13 samples/s (about 2.5 h for the 2 epochs).
 Measured on an NVIDIA H200 (jax 0.11.2), seed 0: 96.61%, 1.04 spikes/neuron (by layer
 1.01 / 1.05 / 1.15 / 1.30), 0.19 excess, 0.0% silent, 14.6 s of training at ~9,800 samples/s.
-(Measured before the time_sum / lif_scan changes of #3, which alter rounding; not rerun
-since: no GPU.)
+These figures come from the code before the 8-bit rate encoding (other random draws) and
+await a rerun on a GPU.
 """
 from configs import mnist_fc
 
