@@ -9,7 +9,7 @@ EXTRAS ?= $(if $(shell command -v nvidia-smi 2>/dev/null),test$(COMMA)gpu,test)
 COMMA := ,
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train test sweep bench bench-pipeline bench-peers tables-quick tables clean
+.PHONY: help setup train test test-all sweep bench bench-pipeline bench-peers tables-quick tables clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,12 @@ setup: $(VENV)/.installed
 train: setup
 	$(PY) -m experiments.train --config configs/digits.py --workdir runs/digits
 
-## test: run the whole test suite
+## test: run the test suite without the slow end-to-end tests (a few minutes on 2 cores)
 test: setup
+	$(PY) -m pytest -q -m "not slow" tests
+
+## test-all: the whole test suite, slow end-to-end tests included (what CI runs)
+test-all: setup
 	$(PY) -m pytest -q tests
 
 ## sweep: default penalty sweep on digits (6 lambda_excess x 2 seeds, one vmapped program) into runs/sweep

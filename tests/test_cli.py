@@ -175,6 +175,7 @@ def _tables(tmp_path, *overrides):
       cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
 
 
+@pytest.mark.slow
 def test_tables_cli_runs_a_tiny_suite(tmp_path):
   tiny = ["--config.run.data.train_size=64", "--config.run.data.test_size=50",
           "--config.run.train.batch_size=32", "--config.run.encoding.num_steps=4",
@@ -241,6 +242,7 @@ def _rows(path):
   return [_no_timing(json.loads(line)) for line in open(path)]
 
 
+@pytest.mark.slow
 def test_killed_and_terminated_run_resumes_bitwise(tmp_path):
   """SIGKILL inside phase 1, resume, SIGTERM, resume: the end equals an uninterrupted run."""
   import jax  # pylint: disable=import-outside-toplevel

@@ -108,6 +108,7 @@ def test_exploded_member_is_flagged_and_left_off_the_front(tmp_path):
   assert f"diverged at step {wild['diverged_at_step']}" in table
 
 
+@pytest.mark.slow
 def test_chunks_give_the_same_results(tmp_path):
   axes = dict(lambda_excess=(0.0, 0.1, 0.3))
   whole = sweep.run_sweep(tiny_config(), grid(**axes), str(tmp_path / "whole"))

@@ -330,6 +330,7 @@ def test_silent_network_is_marked_collapsed(tmp_path):
   # of small_config sit too near chance to say so on every CPU).
 
 
+@pytest.mark.slow
 def test_excess_penalty_cuts_spikes_keeps_accuracy(tmp_path):
   """The method on the default config: two-phase excess penalty vs no penalty, seed 0.
 
@@ -405,6 +406,7 @@ def _first_batch(exp):
   return exp.dataset.train_images[batch], exp.dataset.train_labels[batch]
 
 
+@pytest.mark.slow
 def test_conv_members_step_one_by_one_equals_each_member_alone():
   c = small_config()
   c.model.name, c.model.channels, c.model.strides, c.model.hidden = "conv", (3,), (2,), (16,)
