@@ -7,10 +7,10 @@ keeps neurons alive without pinning each near one spike. Leak and threshold are 
 
   python -m experiments.train --config configs/mnist_fc_sparse.py --workdir runs/mnist_fc_sparse
 
-Measured on the shared 2-core CPU (jax 0.10.2, branch science), full 60k/10k data, seed 0,
-285 s of training:
-  96.37%, 0.407 spikes/neuron (0.27 / 0.18 / 0.28 / 0.89 by layer), 0.222 excess, 0.0% silent.
-  --config.seed=1: 96.34%, 0.396 spikes/neuron, 0.0% silent.
+Measured on the shared 2-core CPU (AMD EPYC, jax 0.10.2), full 60k/10k data, seed 0, 173 s of
+training: 96.18%, 0.395 spikes/neuron (0.24 / 0.16 / 0.29 / 0.89 by layer), 0.209 excess,
+0.1% silent. Before the 8-bit rate encoding (other random draws; docs/RESULTS.md): 96.37% at
+0.407 (seed 0) and 96.34% at 0.396 (seed 1), 0.0% silent.
 For comparison, on the same data: lambda 0.1 with the silence term (r_min 0.1)
 and 1 + 2 epochs but no ramp, layer weights or learnable neurons: 95.82% at 0.474, 0.9% silent
 (seed 1: 96.36% at 0.468, 0.6% silent);
