@@ -25,7 +25,8 @@ def default_config() -> ml_collections.ConfigDict:
   c.encoding.num_steps = 20       # T
   c.encoding.max_rate = 1.0       # rate: spike probability of a white pixel per step
   c.encoding.p_min = 0.2          # latency: darker pixels never spike
-  c.encoding.rate_bits = 8        # rate: random bits per draw, 8 | 16 (P(spike) within 2^-(bits+1) of p)
+  c.encoding.rate_bits = 8        # rate: random bits per draw, 8 | 16 (P(spike) within
+                                  # 2^-(bits+1) of p)
 
   c.neuron = ml_collections.ConfigDict()
   c.neuron.beta = 0.9
@@ -68,7 +69,8 @@ def default_config() -> ml_collections.ConfigDict:
   c.phase2.learning_rate = 1e-3
   c.phase2.warmup_epochs = 0.0
   c.phase2.lr_end_fraction = 1.0
-  c.phase2.ramp_epochs = 0.0      # lambdas move linearly from phase 1's over these epochs (0 = switch)
+  c.phase2.ramp_epochs = 0.0      # lambdas move linearly from phase 1's over these epochs
+                                  # (0 = switch)
 
   c.optim = ml_collections.ConfigDict()  # Adam
   c.optim.b1 = 0.9
@@ -89,10 +91,11 @@ def default_config() -> ml_collections.ConfigDict:
 
   # Speed and memory only: the same model and update (up to rounding), computed differently.
   c.compute = ml_collections.ConfigDict()
-  c.compute.unroll = 0            # LIF scan unroll; 0 = auto per backend (CPU 1, GPU 5; models.AUTO_UNROLL)
+  c.compute.unroll = 0            # LIF scan unroll; 0 = auto per backend (CPU 1, GPU 5;
+                                  # models.AUTO_UNROLL)
   c.compute.dtype = "float32"     # float32 | bfloat16: matmuls, convs and spikes; parameters,
                                   # optimizer state and membranes stay float32
-  c.compute.remat = False         # recompute activations in the backward pass: less memory at long T
+  c.compute.remat = False         # recompute each layer's traces in the backward pass
 
   c.train = ml_collections.ConfigDict()
   c.train.epochs = 2

@@ -85,8 +85,9 @@ def _report(workdir: str, members: list, dirs: list[str], summaries: list[dict])
   for member, path, summary in zip(members, dirs, summaries):
     rows.append({**{column: _get(member, key) for key, column in AXIS_COLUMNS.items()},
                  "workdir": os.path.relpath(path, workdir), **summary})
-  front = metrics.pareto_front([r["test_accuracy"] for r in rows], [r["spikes_per_neuron"] for r in rows],
-                       [health.is_usable(r) for r in rows])
+  front = metrics.pareto_front([r["test_accuracy"] for r in rows],
+                               [r["spikes_per_neuron"] for r in rows],
+                               [health.is_usable(r) for r in rows])
   for row, on_front in zip(rows, front):
     row["pareto"] = bool(on_front)
   write_report(workdir, rows)
@@ -121,7 +122,8 @@ def plot_front(rows: list[dict], path: str, title: str = "") -> None:
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
   fig, ax = plt.subplots(figsize=(5.5, 4))
-  ok = [r for r in rows if math.isfinite(r["test_accuracy"]) and math.isfinite(r["spikes_per_neuron"])]
+  ok = [r for r in rows
+        if math.isfinite(r["test_accuracy"]) and math.isfinite(r["spikes_per_neuron"])]
   points = ax.scatter([r["spikes_per_neuron"] for r in ok], [r["test_accuracy"] for r in ok],
                       c=[r["lambda_excess"] for r in ok], cmap="viridis")
   fig.colorbar(points, label="lambda_excess")

@@ -77,7 +77,8 @@ def phase_learning_rate(phase: dict, phase_steps: jax.Array) -> Callable:
   ``warmup_steps = 0``: no warm-up). The schedules run on the fraction of the phase done, so
   their lengths may be traced per-run scalars.
   """
-  cosine = optax.cosine_decay_schedule(init_value=1.0, decay_steps=1, alpha=phase["lr_end_fraction"])
+  cosine = optax.cosine_decay_schedule(init_value=1.0, decay_steps=1,
+                                       alpha=phase["lr_end_fraction"])
   return lambda t: (phase["learning_rate"] * ramp_fraction(t, phase["warmup_steps"])
                     * cosine(t / jnp.maximum(phase_steps, 1)))
 
@@ -94,9 +95,8 @@ def phase_values(hparams: dict, step: jax.Array) -> dict:
   values = {}
   for k in losses.LAMBDA_NAMES:
     ramp = optax.linear_schedule(init_value=p1[k], end_value=p2[k], transition_steps=1)
-    values[k] = optax.join_schedules(
-        [optax.constant_schedule(p1[k]), lambda t, ramp=ramp: ramp(ramp_fraction(t, p2["ramp_steps"]))],
-        [boundary])(step)
+    ramped = lambda t, ramp=ramp: ramp(ramp_fraction(t, p2["ramp_steps"]))
+    values[k] = optax.join_schedules([optax.constant_schedule(p1[k]), ramped], [boundary])(step)
   values["learning_rate"] = optax.join_schedules(
       [phase_learning_rate(p1, boundary),
        phase_learning_rate(p2, hparams["total_steps"] - boundary)], [boundary])(step)
@@ -278,7 +278,8 @@ class Experiment:
     return evaluate_members
 
   def epochs(self):
-    """Yields ``(epoch, batch index array [steps, batch])``; the order comes from data.shuffle_seed."""
+    """Yields ``(epoch, batch index array [steps, batch])``; the order comes from
+    ``data.shuffle_seed``."""
     rng = np.random.default_rng(self.config.data.shuffle_seed)
     for epoch in range(self.config.train.epochs):
       yield epoch, data_lib.epoch_order(len(self.dataset.train_labels),
