@@ -38,6 +38,7 @@ def finished(tmp_path_factory):
   return root, out
 
 
+@pytest.mark.slow
 def test_every_table_plot_and_the_doc_section(finished):
   root, out = finished
   results = root / "results"
@@ -52,6 +53,7 @@ def test_every_table_plot_and_the_doc_section(finished):
   assert "<!-- generated: tiny -->" in text and "Table 3" in text
 
 
+@pytest.mark.slow
 def test_table_rows_cover_the_grid(finished):
   _, out = finished
   # depth: 1 dataset x 2 encodings x 2 depths; penalties: (none + 3 methods x 1 lambda) x 2
@@ -61,6 +63,7 @@ def test_table_rows_cover_the_grid(finished):
   assert [len(r["spikes_per_neuron_by_layer_mean"]) for r in out["depth"][:2]] == [1, 2]
 
 
+@pytest.mark.slow
 def test_encodings_table_keeps_only_the_picked_runs(finished):
   root, out = finished
   runs = json.loads((root / "results" / "encodings.json").read_text())["runs"]
@@ -69,6 +72,7 @@ def test_encodings_table_keeps_only_the_picked_runs(finished):
   assert {(r["encoding"], r["method"], r["silence"], r["lam"]) for r in runs} == picked
 
 
+@pytest.mark.slow
 def test_means_are_over_the_seed_runs(finished):
   root, out = finished
   runs = json.loads((root / "results" / "penalties.json").read_text())["runs"]
@@ -85,6 +89,7 @@ def test_means_are_over_the_seed_runs(finished):
   assert config["train"]["phase1_epochs"] == 1 and config["encoding"]["name"] == "latency"
 
 
+@pytest.mark.slow
 def test_rerun_reads_finished_runs_back_and_redoes_missing_ones(finished):
   root, out = finished
   args = (tiny_suite(), str(root / "runs"), str(root / "results"), str(root / "RESULTS.md"), "cmd")
