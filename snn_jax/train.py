@@ -384,7 +384,7 @@ def train_members(exp: Experiment, configs: list, workdirs: list[str], *,
   :class:`reporting.DivergenceError`; otherwise that member's summary gets
   ``diverged_at_step`` and ``diverged_reason`` and the others go on undisturbed. Every
   summary says whether the run ``collapsed`` (and why: ``collapse_reason``). SIGTERM /
-  SIGINT save a checkpoint at the next step boundary and raise
+  SIGINT save a checkpoint at the next chunk end and raise
   :class:`snn_jax.checkpoint.Interrupted`. Returns the stacked final state and one summary
   per run.
   """
