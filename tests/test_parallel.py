@@ -18,26 +18,17 @@ import json, sys
 import jax, numpy as np
 sys.path.insert(0, "tests")
 from jax.sharding import Mesh
-from snn_jax import parallel, pipeline, train
+from snn_jax import parallel, train
+from test_pipeline import through_pipeline
 from test_train import small_config
 
 def run(exp, mesh, device_data):
   exp.config.train.device_data = device_data
   exp.mesh = mesh
-  feed = pipeline.Pipeline(exp, [exp.config], mesh)
-  state = feed.place_state(train.stack([exp.init_state()]))
-  feed.compile(state)
-  order = next(exp.epochs())[1]
-  feed.start_epoch(order)
-  step, chunks = 0, []
-  while step < exp.steps_per_epoch:
-    end = feed.chunk_end(step)
-    state, chunk = feed.run(state, step, end)
-    chunks.append(chunk)
-    step = end
+  feed, _, state, metrics = through_pipeline(exp, [exp.config], next(exp.epochs())[1])
   source = feed._source(feed._order, 0, 1)
   return dict(
-      total=pipeline.fetch(chunks)["total"][:, 0].tolist(),
+      total=metrics["total"][:, 0].tolist(),
       flops=feed._program.cost_analysis()["flops"],
       state_replicated=all(x.sharding.is_fully_replicated for x in jax.tree.leaves(state)),
       source_shard_shapes=[[list(s.data.shape) for s in a.addressable_shards]
