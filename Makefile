@@ -9,7 +9,7 @@ EXTRAS ?= $(if $(shell command -v nvidia-smi 2>/dev/null),test$(COMMA)gpu,test)
 COMMA := ,
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train test test-all sweep bench bench-pipeline bench-peers tables-quick tables clean
+.PHONY: help setup train test test-all sweep bench bench-pipeline bench-peers tables-quick tables front clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,10 @@ tables-quick: setup
 tables: setup
 	$(PY) -m experiments.tables --config configs/tables_full.py --workdir runs/tables_full \
 		--results results/full
+
+## front: accuracy-vs-spikes fronts of four recipes, MNIST and Fashion-MNIST FC at full scale (GPU; configs/front_full.py) into results/full; resumable
+front: setup
+	$(PY) -m experiments.front --config configs/front_full.py --workdir runs/front --results results/full
 
 ## clean: remove .venv, runs/ and caches
 clean:

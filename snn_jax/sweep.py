@@ -17,6 +17,7 @@ import ml_collections
 from snn_jax import health
 from snn_jax import members as members_lib
 from snn_jax import metrics
+from snn_jax import tables
 from snn_jax import validation
 from snn_jax import workdir as workdir_lib
 
@@ -104,9 +105,7 @@ def markdown_table(rows: list[dict], columns=TABLE_COLUMNS) -> str:
     if isinstance(v, bool):
       return "yes" if v else ""
     return f"{v:.4g}" if isinstance(v, float) else str(v)
-  lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
-  lines += ["| " + " | ".join(cell(r, c) for c in columns) + " |" for r in rows]
-  return "\n".join(lines)
+  return tables.markdown_table(list(columns), [[cell(r, c) for c in columns] for r in rows])
 
 
 def run_status(summary: dict) -> str:
@@ -118,10 +117,7 @@ def run_status(summary: dict) -> str:
 
 def plot_front(rows: list[dict], path: str, title: str = "") -> None:
   """Scatter of accuracy vs spikes per neuron, Pareto members joined by a line."""
-  import matplotlib  # pylint: disable=import-outside-toplevel
-  matplotlib.use("Agg")
-  import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
-  fig, ax = plt.subplots(figsize=(5.5, 4))
+  plt, fig, (ax,) = tables.figure(1, size=(5.5, 4))
   ok = [r for r in rows
         if math.isfinite(r["test_accuracy"]) and math.isfinite(r["spikes_per_neuron"])]
   points = ax.scatter([r["spikes_per_neuron"] for r in ok], [r["test_accuracy"] for r in ok],

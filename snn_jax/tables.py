@@ -51,10 +51,11 @@ def is_usable(row: dict) -> bool:
   return not row.get("diverged", 0) and not row.get("collapsed", 0)
 
 
-def mark_fronts(agg: list[dict]) -> None:
-  """Sets ``pareto`` on each row: on the accuracy-vs-spikes front of its dataset, network
-  and encoding (means over seeds; rows with a diverged or collapsed run left out)."""
-  for rows in group_by(agg, PANEL_KEYS).values():
+def mark_fronts(agg: list[dict], keys: tuple = PANEL_KEYS) -> None:
+  """Sets ``pareto`` on each row: on the accuracy-vs-spikes front of the rows sharing its
+  ``keys`` (by default its dataset, network and encoding; means over seeds; rows with a
+  diverged or collapsed run left out)."""
+  for rows in group_by(agg, keys).values():
     front = metrics.pareto_front([r["test_accuracy_mean"] for r in rows],
                                [r["spikes_per_neuron_mean"] for r in rows],
                                [is_usable(r) for r in rows])
@@ -88,17 +89,18 @@ def best_lambdas(agg: list[dict], tolerance: float) -> list[dict]:
   return best
 
 
-def _pm(row: dict, metric: str, scale: float = 1.0, digits: int = 2) -> str:
+def plus_minus(row: dict, metric: str, scale: float = 1.0, digits: int = 2) -> str:
   mean, std = row[f"{metric}_mean"] * scale, row[f"{metric}_std"] * scale
   return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
-def _table(header: list[str], lines: list[list]) -> str:
+def markdown_table(header: list[str], lines: list[list]) -> str:
+  """A Markdown table of ``header`` and ``lines`` (cells as ``str``)."""
   out = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
   return "\n".join(out + ["| " + " | ".join(str(c) for c in line) + " |" for line in lines])
 
 
-def _diverged(row: dict) -> str:
+def unhealthy_note(row: dict) -> str:
   """" (1 diverged, 2 collapsed)": how many of the row's runs are unhealthy."""
   notes = [f"{row[k]} {k}" for k in ("diverged", "collapsed") if row.get(k)]
   return f" ({', '.join(notes)})" if notes else ""
@@ -107,23 +109,26 @@ def _diverged(row: dict) -> str:
 def depth_markdown(agg: list[dict]) -> str:
   header = ["dataset", "encoding", "hidden layers", "accuracy %", "spikes/neuron",
             "spikes/neuron by layer", "hidden spikes/sample", "silent %"]
-  lines = [[r["dataset"], r["encoding"], r["depth"], _pm(r, "test_accuracy", 100) + _diverged(r),
-            _pm(r, "spikes_per_neuron", 1, 3),
+  lines = [[r["dataset"], r["encoding"], r["depth"],
+            plus_minus(r, "test_accuracy", 100) + unhealthy_note(r),
+            plus_minus(r, "spikes_per_neuron", 1, 3),
             " / ".join(f"{v:.2f}" for v in r["spikes_per_neuron_by_layer_mean"]),
-            _pm(r, "spikes_per_sample", 1, 0), _pm(r, "silent_fraction", 100, 1)] for r in agg]
-  return _table(header, lines)
+            plus_minus(r, "spikes_per_sample", 1, 0), plus_minus(r, "silent_fraction", 100, 1)]
+           for r in agg]
+  return markdown_table(header, lines)
 
 
 def penalty_markdown(agg: list[dict]) -> str:
   header = ["dataset", "network", "encoding", "method", "silence", "lambda", "accuracy %",
             "spikes/neuron", "excess/neuron", "silent %", "SOPs/sample", "energy vs ANN", "front"]
   lines = [[r["dataset"], r["network"], r["encoding"], r["method"], "yes" if r["silence"] else "",
-            f"{r['lam']:g}", _pm(r, "test_accuracy", 100) + _diverged(r),
-            _pm(r, "spikes_per_neuron", 1, 3), _pm(r, "excess_spikes_per_neuron", 1, 3),
-            _pm(r, "silent_fraction", 100, 1), f"{r['sops_per_sample_mean']:.3g}",
+            f"{r['lam']:g}", plus_minus(r, "test_accuracy", 100) + unhealthy_note(r),
+            plus_minus(r, "spikes_per_neuron", 1, 3),
+            plus_minus(r, "excess_spikes_per_neuron", 1, 3),
+            plus_minus(r, "silent_fraction", 100, 1), f"{r['sops_per_sample_mean']:.3g}",
             f"{r['energy_ratio_vs_ann_mean']:.3f}", "*" if r.get("pareto") else ""]
            for r in agg]
-  return _table(header, lines)
+  return markdown_table(header, lines)
 
 
 def encodings_markdown(best: list[dict], encodings: tuple) -> str:
@@ -140,11 +145,12 @@ def encodings_markdown(best: list[dict], encodings: tuple) -> str:
     line = [dataset, network, method, "yes" if silence else ""]
     for e in encodings:
       r = per.get(e)
-      line += ([f"{r['lam']:g}" + _pick_mark(r), _pm(r, "test_accuracy", 100) + _diverged(r),
-                _pm(r, "spikes_per_neuron", 1, 3), _pm(r, "silent_fraction", 100, 1)]
+      line += ([f"{r['lam']:g}" + _pick_mark(r),
+                plus_minus(r, "test_accuracy", 100) + unhealthy_note(r),
+                plus_minus(r, "spikes_per_neuron", 1, 3), plus_minus(r, "silent_fraction", 100, 1)]
                if r else ["-"] * 4)
     lines.append(line)
-  return _table(header, lines)
+  return markdown_table(header, lines)
 
 
 def _pick_mark(pick: dict) -> str:
@@ -155,13 +161,14 @@ def _pick_mark(pick: dict) -> str:
   return " ‡" if pick["selected_by"] == UNUSABLE_PICK else " †"
 
 
-def _figure(num_panels: int):
+def figure(num_panels: int, size: tuple = (5.5, 4.2)):
+  """Matplotlib (headless), a figure and its ``num_panels`` axes, two per row of ``size``."""
   import matplotlib  # pylint: disable=import-outside-toplevel
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
   cols = min(num_panels, 2)
   rows = max(1, math.ceil(num_panels / cols))
-  fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 4.2 * rows), squeeze=False)
+  fig, axes = plt.subplots(rows, cols, figsize=(size[0] * cols, size[1] * rows), squeeze=False)
   for ax in axes.flat[num_panels:]:
     ax.set_visible(False)
   return plt, fig, axes.flat
@@ -177,7 +184,7 @@ def plot_depth(agg: list[dict], path: str) -> None:
   panels = _panels(agg)
   if not panels:
     return
-  plt, fig, axes = _figure(len(panels))
+  plt, fig, axes = figure(len(panels))
   for ax, (title, rows) in zip(axes, panels.items()):
     for r in rows:
       layers = r["spikes_per_neuron_by_layer_mean"]
@@ -199,7 +206,7 @@ def _plot_methods(agg: list[dict], path: str, x: str, y: str, axis: dict) -> Non
   panels = _panels(agg, PANEL_KEYS)
   if not panels:
     return
-  plt, fig, axes = _figure(len(panels))
+  plt, fig, axes = figure(len(panels))
   for ax, (title, rows) in zip(axes, panels.items()):
     for method, color in METHOD_COLORS.items():
       for silence in (False, True):

@@ -1,0 +1,90 @@
+"""Fronts: recipes trained as sweeps, labelled by method and lambda, read back, drawn."""
+import json
+import os
+
+import ml_collections
+import pytest
+
+from configs import digits
+from configs import front_full
+from snn_jax import fronts
+from snn_jax import tables
+from snn_jax import validation
+
+
+def tiny_run():
+  """digits, 64 training images, 2 steps per epoch, 1 + 1 epochs, a 2x16 net, T = 6."""
+  c = digits.get_config()
+  c.data.train_size, c.data.test_size = 64, 100
+  c.train.batch_size, c.train.epochs, c.train.phase1_epochs = 32, 2, 1
+  c.model.hidden = (16, 16)
+  c.encoding.num_steps = 6
+  return c
+
+
+def tiny_front():
+  return ml_collections.ConfigDict({"panels": {"digits": {
+      "penalty": {"run": tiny_run(), "sweep": {"lambda_excess": (0.0, 0.1),
+                                               "phase1_epochs": (0, 1), "seeds": (0, 1)}},
+      "plain": {"run": tiny_run(), "sweep": {"seeds": (0,)}},
+  }}})
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+  workdir = str(tmp_path_factory.mktemp("front"))
+  return workdir, fronts.run_front(tiny_front(), workdir)
+
+
+def test_rows_are_labelled_by_method_and_swept_lambda(trained):
+  workdir, rows = trained
+  assert len(rows) == 2 * 2 * 2 + 1
+  assert {r["method"] for r in rows} == {"penalty_1phase", "penalty_2phase", "plain"}
+  for r in rows:
+    assert r["lam"] == (r["lambda_excess"] if r["method"] != "plain" else 0.0)
+    assert r["method"] == "plain" or r["method"].endswith("2phase" if r["phase1_epochs"]
+                                                           else "1phase")
+    assert os.path.exists(os.path.join(workdir, r["workdir"], "summary.json"))
+  agg = fronts.aggregate(rows)
+  assert len(agg) == 2 * 2 + 1
+  assert all(len(a["seeds"]) == (1 if a["method"] == "plain" else 2) for a in agg)
+  assert all(isinstance(a["pareto"], bool) for a in agg)
+  assert not any(a["pareto"] and not tables.is_usable(a) for a in agg)
+
+
+def test_rerun_reads_every_member_back(trained):
+  workdir, rows = trained
+  summary = os.path.join(workdir, rows[0]["workdir"], "summary.json")
+  before = os.stat(summary).st_mtime_ns
+  again = fronts.run_front(tiny_front(), workdir)
+  assert os.stat(summary).st_mtime_ns == before
+  assert [r["test_accuracy"] for r in again] == [r["test_accuracy"] for r in rows]
+
+
+def test_write_makes_table_json_and_a_plot_per_panel(trained, tmp_path):
+  _, rows = trained
+  fronts.write(rows, str(tmp_path))
+  with open(tmp_path / "front.json") as f:
+    saved = json.load(f)
+  assert len(saved["runs"]) == len(rows) and len(saved["aggregated"]) == 5
+  table = (tmp_path / "front.md").read_text()
+  assert "penalty_2phase" in table and "![digits](front_digits.png)" in table
+  assert (tmp_path / "front_digits.png").stat().st_size > 0
+
+
+def test_front_without_panels_or_with_two_swept_weights_is_refused():
+  with pytest.raises(ValueError, match="front.panels is empty"):
+    fronts.check_front(ml_collections.ConfigDict({"panels": {}}))
+  two = tiny_front()
+  two.panels.digits.penalty.sweep.lambda_all = (0.0, 0.01)
+  with pytest.raises(ValueError, match=r"digits\.penalty sweeps .*one penalty weight"):
+    fronts.check_front(two)
+
+
+def test_full_front_config_is_valid():
+  front = front_full.get_config()
+  fronts.check_front(front)
+  for recipes in front.panels.values():
+    for recipe in recipes.values():
+      validation.check_config(recipe.run)
+      assert recipe.run.train.epochs == 20 and recipe.run.data.train_size == 0
