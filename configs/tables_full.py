@@ -6,9 +6,10 @@ r"""The experiment suite at full scale, meant for a GPU (make tables).
 tables_quick.py at full scale: all 60,000 training and 10,000 test images, 10 epochs
 (two-phase: 5 + 5), three seeds, seven lambdas per method, and table 2 also on the conv net
 (32s1-64s2-64s2, dense 256) and on CIFAR-10 (through tensorflow-datasets; skipped, and
-said so in the results, where it cannot be loaded). Not yet run: no GPU was lent to the
-session that wrote it; by the measured H200 throughput (docs/BENCHMARKS.md) expect hours on
-one GPU, most of them in the conv nets.
+said so in the results, where it cannot be loaded). Not run yet. By the throughputs measured
+on one H100 (docs/BENCHMARKS.md: ~250,000 samples/s for a vmapped FC sweep, ~25,000 for a
+conv run, conv members one after another) expect about an hour for the FC tables and about
+7 hours for the conv half of table 2; it resumes, so it can be run in pieces.
 """
 from configs import tables_quick
 

@@ -131,7 +131,8 @@ def load_idx_folder(folder: str) -> Dataset:
     if len(images) != len(labels):
       raise DataError(f"{folder}: {split} split has {len(images)} images but {len(labels)} labels")
     if labels.max() >= 10:
-      raise DataError(f"{os.path.join(folder, label_file)}: label {labels.max()} is not a class 0-9")
+      raise DataError(f"{os.path.join(folder, label_file)}: label {labels.max()} is not a class "
+                      f"0-9")
     splits += [images, labels]
   return Dataset(*splits, num_classes=10)
 

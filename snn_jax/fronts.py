@@ -14,6 +14,7 @@ import ml_collections
 
 from snn_jax import losses
 from snn_jax import sweep as sweep_lib
+from snn_jax import reporting
 from snn_jax import tables
 
 KEYS = ("panel", "method", "lam")
@@ -85,7 +86,7 @@ def markdown(agg: list[dict]) -> str:
             tables.plus_minus(r, "silent_fraction", 100, 1),
             " / ".join(f"{v:.2f}" for v in r["spikes_per_neuron_by_layer_mean"]),
             "*" if r["pareto"] else ""] for r in agg]
-  return tables.markdown_table(header, lines)
+  return reporting.markdown_table(header, lines)
 
 
 def plot(agg: list[dict], panel: str, path: str, silent_limit: float = 0.01) -> None:

@@ -49,7 +49,8 @@ def spike_penalties(counts: Sequence[jax.Array], *, free_spikes: float = 1.0,
   for w, n in zip(layer_weights, counts):
     # where, not maximum: a neuron at exactly k spikes must get no gradient (maximum gives 1/2)
     over = jnp.where(n > free_spikes, n - free_spikes, 0.0)
-    excess += w * jnp.mean(over ** 2 if squared_excess else over)  # mean over b and i = mean_b (1/N) sum_i
+    # the mean over b and i is mean_b (1/N) sum_i
+    excess += w * jnp.mean(over ** 2 if squared_excess else over)
     all_spike += w * jnp.mean(n)
     silence += jnp.mean(jnp.maximum(0.0, r_min - n.mean(axis=0)) ** 2)
   return {"excess": excess, "all_spike": all_spike, "silence": silence}

@@ -157,4 +157,10 @@ def format_table(summary: dict) -> str:
   if "train_seconds" in summary:
     rows += [("train seconds", f"{summary['train_seconds']:.1f}"),
              ("train samples/s", f"{summary['train_samples_per_second']:.0f}")]
-  return "\n".join(["| metric | value |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in rows])
+  return markdown_table(["metric", "value"], rows)
+
+
+def markdown_table(header: list[str], lines: list) -> str:
+  """A Markdown table of ``header`` and ``lines`` (sequences of cells, shown with ``str``)."""
+  out = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+  return "\n".join(out + ["| " + " | ".join(str(c) for c in line) + " |" for line in lines])

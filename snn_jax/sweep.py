@@ -17,6 +17,7 @@ import ml_collections
 from snn_jax import health
 from snn_jax import members as members_lib
 from snn_jax import metrics
+from snn_jax import reporting
 from snn_jax import tables
 from snn_jax import validation
 from snn_jax import workdir as workdir_lib
@@ -67,7 +68,8 @@ def member_configs(config, sweep) -> list:
 def member_label(index: int, member) -> str:
   """A directory name such as ``m03_lex0.1_lall0_lsil0_p1e1_seed1``."""
   return (f"m{index:02d}_lex{member.phase2.lambda_excess:g}_lall{member.phase2.lambda_all:g}"
-          f"_lsil{member.phase2.lambda_silence:g}_p1e{member.train.phase1_epochs}_seed{member.seed}")
+          f"_lsil{member.phase2.lambda_silence:g}_p1e{member.train.phase1_epochs}"
+          f"_seed{member.seed}")
 
 
 def run_sweep(config, sweep, workdir: str, *, fresh: bool = False) -> list[dict]:
@@ -105,7 +107,7 @@ def markdown_table(rows: list[dict], columns=TABLE_COLUMNS) -> str:
     if isinstance(v, bool):
       return "yes" if v else ""
     return f"{v:.4g}" if isinstance(v, float) else str(v)
-  return tables.markdown_table(list(columns), [[cell(r, c) for c in columns] for r in rows])
+  return reporting.markdown_table(list(columns), [[cell(r, c) for c in columns] for r in rows])
 
 
 def run_status(summary: dict) -> str:
