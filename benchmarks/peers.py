@@ -257,7 +257,8 @@ def snntorch_step(case: Case) -> Callable[[], None]:
 
 def spikingjelly_step(case: Case) -> Callable[[], None]:
   import torch  # pylint: disable=import-outside-toplevel
-  from spikingjelly.activation_based import functional, layer, neuron, surrogate  # pylint: disable=import-outside-toplevel
+  # pylint: disable-next=import-outside-toplevel
+  from spikingjelly.activation_based import functional, layer, neuron, surrogate
   device = "cuda" if torch.cuda.is_available() else "cpu"
   torch.manual_seed(0)
   modules, in_ch, hw = [], (case.image_shape[-1] if case.is_conv else None), case.image_shape[0]

@@ -104,7 +104,8 @@ def conv_profile_part():
   c.model.name, c.model.channels, c.model.strides, c.model.hidden = (
       "conv", case.channels, case.strides, case.hidden)
   snn, floor = models.create(c.model, c.neuron, 10, c.compute), peers.FloorNet(case)
-  params = {"snn": snn.init(jax.random.PRNGKey(0), x), "floor": floor.init(jax.random.PRNGKey(0), x)}
+  key = jax.random.PRNGKey(0)
+  params = {"snn": snn.init(key, x), "floor": floor.init(key, x)}
   loss_fns = {"snn": lambda p: jax.tree.reduce(lambda a, b: a + b.sum(), snn.apply(p, x), 0.0),
               "floor": lambda p: floor.apply(p, x).sum()}
   runs = {}
@@ -151,8 +152,9 @@ def conv_members_part(members: int = 3):
 def main(argv):
   del argv
   print(f"device: {jax.devices()[0].device_kind}; CPU: {peers.cpu_model()}")
-  {"encoding": encoding_part, "knobs": knobs_part, "remat": remat_part, "conv_profile": conv_profile_part,
-   "conv_members": conv_members_part}[FLAGS.part]()
+  parts = {"encoding": encoding_part, "knobs": knobs_part, "remat": remat_part,
+           "conv_profile": conv_profile_part, "conv_members": conv_members_part}
+  parts[FLAGS.part]()
 
 
 if __name__ == "__main__":

@@ -10,17 +10,13 @@ lambda_excess. Two figures each:
     (compilation, logging and progress included, evaluation excluded);
   steady state: train steps alone after warm-up (K = 1 step run K times vs one K-step).
 """
-import contextlib
-import io
-import tempfile
-import time
-
 from absl import app
 from absl import flags
 from ml_collections import config_flags
 
 import jax
 
+from benchmarks import timing
 from snn_jax import sweep
 from snn_jax import train
 
@@ -32,26 +28,7 @@ flags.DEFINE_integer("steady_steps", 50, "Timed steps per side for the steady-st
 
 def end_to_end_seconds(exp, configs) -> float:
   """Training seconds (no eval) for ``configs`` trained together by train_members."""
-  with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()), \
-      contextlib.redirect_stderr(io.StringIO()):
-    dirs = [f"{tmp}/{i}" for i in range(len(configs))]
-    _, summaries = train.train_members(exp, configs, dirs, stop_on_nan=False)
-  return summaries[0]["train_seconds"]
-
-
-def steady_state_seconds(exp, configs, steps: int) -> float:
-  """Seconds for ``steps`` vmapped train steps of ``configs`` after one warm-up step."""
-  state = train.stack([exp.init_state(c) for c in configs])
-  step = exp.members_train_step()
-  batch = next(exp.epochs())[1][0]
-  images, labels = exp.dataset.train_images[batch], exp.dataset.train_labels[batch]
-  state, _ = step(state, images, labels)
-  jax.block_until_ready(state)
-  tic = time.perf_counter()
-  for _ in range(steps):
-    state, _ = step(state, images, labels)
-  jax.block_until_ready(state)
-  return time.perf_counter() - tic
+  return timing.train_quietly(exp, configs)[0]["train_seconds"]
 
 
 def report(name, samples, sequential, vmapped):
@@ -75,8 +52,8 @@ def main(argv):
          end_to_end_seconds(exp, members))
   samples = k * FLAGS.steady_steps * batch
   report("steady state", samples,
-         sum(steady_state_seconds(exp, [m], FLAGS.steady_steps) for m in members),
-         steady_state_seconds(exp, members, FLAGS.steady_steps))
+         sum(timing.bare_steps_seconds(exp, [m], FLAGS.steady_steps) for m in members),
+         timing.bare_steps_seconds(exp, members, FLAGS.steady_steps))
 
 
 if __name__ == "__main__":
