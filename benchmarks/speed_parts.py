@@ -5,6 +5,7 @@ r"""The measurements behind the speed knobs (docs/BENCHMARKS.md), one part per r
   python -m benchmarks.speed_parts --part=remat         # compiled temp memory, T = 50/100/200
   python -m benchmarks.speed_parts --part=conv_profile  # conv step: forward vs backward vs floor
   python -m benchmarks.speed_parts --part=conv_members  # K conv members: vmap vs one by one
+  python -m benchmarks.speed_parts --part=fused         # fc gradient: layer by layer vs fused
 
 Compared variants run alternately in this one process (median of --rounds).
 """
@@ -16,17 +17,20 @@ from absl import flags
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from benchmarks import peers
 from configs import base
 from snn_jax import encoding
 from snn_jax import losses
 from snn_jax import models
+from snn_jax import neurons
+from snn_jax import surrogate
 from snn_jax import train
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("part", "encoding",
-                  ["encoding", "knobs", "remat", "conv_profile", "conv_members"],
+                  ["encoding", "knobs", "remat", "conv_profile", "conv_members", "fused"],
                   "Which measurement.")
 flags.DEFINE_integer("parts_rounds", 5, "Timed calls per variant.")
 
@@ -149,11 +153,54 @@ def conv_members_part(members: int = 3):
   alternate(runs, FLAGS.parts_rounds)
 
 
+def fused_part(widths=(784, 256, 256, 256, 256, 10), num_steps: int = 25, batch: int = 128):
+  """The MLP's loss gradient computed layer by layer (each layer: one matmul on all T steps,
+  then its LIF scan; how models.SpikingMLP runs) vs fused (one scan over T, every layer per
+  step; how Spyx runs), in plain JAX with the same LIF (beta 0.9, threshold 1, subtract
+  reset, detached, fast sigmoid k = 10)."""
+  rng = np.random.default_rng(0)
+  x = jnp.asarray(rng.random((num_steps, batch, widths[0])) < 0.3, jnp.float32)
+  labels = jnp.asarray(rng.integers(0, 10, batch))
+  params = [(jnp.asarray(rng.normal(0, n ** -0.5, (n, m)), jnp.float32), jnp.zeros(m))
+            for n, m in zip(widths[:-1], widths[1:])]
+  spike_fn = surrogate.fast_sigmoid(10.0)
+
+  def layered(params):
+    h = x
+    for kernel, bias in params[:-1]:
+      h, _ = neurons.lif_scan(h @ kernel + bias, beta=0.9, surrogate=spike_fn)
+    return h.mean(0) @ params[-1][0] + params[-1][1]
+
+  def fused(params):
+    def step(v, x_t):
+      h, new_v = x_t, []
+      for (kernel, bias), v_l in zip(params[:-1], v):
+        v_l = 0.9 * v_l + h @ kernel + bias
+        h = spike_fn(v_l - 1.0)
+        new_v.append(v_l - jax.lax.stop_gradient(h))
+      return new_v, h
+    v0 = [jnp.zeros((batch, kernel.shape[1])) for kernel, _ in params[:-1]]
+    _, last = jax.lax.scan(step, v0, x)
+    return last.mean(0) @ params[-1][0] + params[-1][1]
+
+  def grad_of(forward):
+    loss = lambda p: optax.softmax_cross_entropy_with_integer_labels(forward(p), labels).mean()
+    return jax.jit(jax.grad(loss))
+  grads = {"layer by layer": grad_of(layered), "fused": grad_of(fused)}
+  same = jax.tree.map(lambda a, b: float(jnp.abs(a - b).max()), grads["layer by layer"](params),
+                      grads["fused"](params))
+  print(f"{'-'.join(map(str, widths))}, batch {batch}, T = {num_steps}, loss gradient "
+        f"(largest difference between the two: {max(jax.tree.leaves(same)):.1e}):")
+  alternate({n: (lambda g=g: jax.block_until_ready(g(params))) for n, g in grads.items()},
+            FLAGS.parts_rounds)
+
+
 def main(argv):
   del argv
   print(f"device: {jax.devices()[0].device_kind}; CPU: {peers.cpu_model()}")
   parts = {"encoding": encoding_part, "knobs": knobs_part, "remat": remat_part,
-           "conv_profile": conv_profile_part, "conv_members": conv_members_part}
+           "conv_profile": conv_profile_part, "conv_members": conv_members_part,
+           "fused": fused_part}
   parts[FLAGS.part]()
 
 
