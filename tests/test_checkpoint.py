@@ -8,7 +8,7 @@ import jax
 import numpy as np
 import pytest
 
-from configs import digits
+from conftest import small_config
 from snn_jax import checkpoint
 from snn_jax import sweep
 from snn_jax import train
@@ -16,15 +16,11 @@ from snn_jax import workdir as workdir_lib
 
 
 def tiny_config():
-  """digits, 128 training images: 4 steps per epoch, 1 + 1 epochs, a 2x32 net, T = 8."""
-  c = digits.get_config()
-  c.data.train_size, c.data.test_size = 128, 100
-  c.train.batch_size, c.train.eval_batch_size = 32, 100
-  c.train.epochs, c.train.phase1_epochs = 2, 1
-  c.train.log_every_steps = 3  # not a divisor of the checkpoint steps: pending rows get saved
-  c.model.hidden = (32, 32)
-  c.encoding.num_steps = 8
-  return c
+  """small_config with 128 training images (4 steps per epoch), one eval batch, a log row
+  every 3 steps (not a divisor of the checkpoint steps: pending rows get saved) and phase 2 at
+  phase 1's learning rate."""
+  return small_config(data__train_size=128, train__eval_batch_size=100,
+                      train__log_every_steps=3, phase2__learning_rate=1e-3)
 
 
 def strip_timing(row: dict) -> dict:

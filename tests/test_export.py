@@ -9,10 +9,11 @@ import nir
 import numpy as np
 import pytest
 
+from conftest import small_config
+from snn_jax import checkpoint
 from snn_jax import export
 from snn_jax import models
 from snn_jax import train
-from tests.test_train import small_config
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -152,14 +153,10 @@ def test_conv_net_is_refused_with_the_key_named():
     export.to_nir(c, {})
 
 
-def test_export_cli_writes_a_runs_trained_net(tmp_path):
+def test_export_cli_writes_a_runs_trained_net(small_run, tmp_path):
   """``python -m experiments.export`` on a finished run: the graph it writes predicts what
-  the run's restored parameters predict. Needs ``snn_jax.checkpoint.load_run``."""
-  checkpoint = pytest.importorskip("snn_jax.checkpoint")
-  if not hasattr(checkpoint, "load_run"):
-    pytest.skip("snn_jax.checkpoint.load_run is not there yet")
-  workdir, out = tmp_path / "run", tmp_path / "net.nir"
-  train.train_and_evaluate(small_config(), str(workdir))
+  the run's restored parameters predict."""
+  workdir, out = small_run[0], tmp_path / "net.nir"
   subprocess.run([sys.executable, "-m", "experiments.export", "--workdir", str(workdir),
                   "--out", str(out)], cwd=REPO_ROOT, check=True, capture_output=True)
   config, params = checkpoint.load_run(str(workdir))

@@ -64,13 +64,13 @@ def test_layer_weights_wrong_length():
 
 
 def test_check_counts_rejects_bad_shapes():
-  with pytest.raises(ValueError):
+  with pytest.raises(ValueError, match="spike counts are empty"):
     losses.check_counts([])
   with pytest.raises(ValueError, match="layer 1"):
     losses.check_counts([L0, jnp.ones((3, 2))])  # batch mismatch
   with pytest.raises(ValueError, match="layer 0"):
     losses.check_counts([jnp.ones((4, 2, 2))])  # unflattened [T, B, N] or [B, H, W]
-  with pytest.raises(ValueError):
+  with pytest.raises(ValueError, match=r"layer 0 have shape \(3,\)"):
     losses.spike_penalties([jnp.ones(3)])
   losses.check_counts([L0, L1])  # fine
 
@@ -95,7 +95,7 @@ def test_total_loss_combines_with_lambdas():
   np.testing.assert_allclose(losses.total_loss(terms, lambdas), 1.5 + 0.2 + 0.03 + 10.0)
   zero = {k: 0.0 for k in lambdas}
   assert float(losses.total_loss(terms, zero)) == 1.5
-  with pytest.raises(KeyError):
+  with pytest.raises(KeyError, match="lambda_all"):
     losses.total_loss(terms, {"lambda_excess": 1.0})
 
 

@@ -20,7 +20,7 @@ sys.path.insert(0, "tests")
 from jax.sharding import Mesh
 from snn_jax import parallel, train
 from test_pipeline import through_pipeline
-from test_train import small_config
+from conftest import small_config
 
 def run(exp, mesh, device_data):
   exp.config.train.device_data = device_data

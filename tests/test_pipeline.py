@@ -1,12 +1,14 @@
 """The input pipeline: chunked steps equal today's one-step-per-dispatch loop, the host
 batching fallback, and where chunks end."""
+import re
+
 import jax
 import numpy as np
 import pytest
 
+from conftest import small_config
 from snn_jax import pipeline
 from snn_jax import train
-from test_train import small_config
 
 
 def per_step_reference(exp, configs, order):
@@ -35,18 +37,32 @@ def through_pipeline(exp, configs, order):
   return feed, chunks, state, pipeline.fetch(chunks)
 
 
+def two_members(device_data):
+  """small_config logging every 3 steps, and a second member with another seed and penalty."""
+  c = small_config(train__log_every_steps=3, train__device_data=device_data)
+  members = [c, c.copy_and_resolve_references()]
+  members[1].seed, members[1].phase2.lambda_excess = 1, 1.0
+  return members
+
+
+@pytest.fixture(scope="module")
+def per_step_epoch():
+  """The two members' first epoch on today's path: the reference of both data placements
+  (it gathers batches on the host whatever ``train.device_data`` says)."""
+  members = two_members("false")
+  exp = train.Experiment(members[0])
+  order = next(exp.epochs())[1]
+  return order, *per_step_reference(exp, members, order)
+
+
 @pytest.mark.parametrize("device_data", ["true", "false"])
-def test_chunks_equal_the_per_step_loop_bitwise(device_data):
+def test_chunks_equal_the_per_step_loop_bitwise(device_data, per_step_epoch):
   """Two members, 8 steps in chunks of 3, 3, 2: every per-step metric and every parameter
   is bit-identical to 8 single-step dispatches (same compiled step inside the loop)."""
-  c = small_config()
-  c.train.log_every_steps = 3
-  c.train.device_data = device_data
-  members = [c.copy_and_resolve_references() for _ in range(2)]
-  members[1].seed, members[1].phase2.lambda_excess = 1, 1.0
-  exp = train.Experiment(c)
-  order = next(exp.epochs())[1]
-  ref_state, ref_metrics = per_step_reference(exp, members, order)
+  order, ref_state, ref_metrics = per_step_epoch
+  members = two_members(device_data)
+  exp = train.Experiment(members[0])
+  np.testing.assert_array_equal(next(exp.epochs())[1], order)
   feed, chunks, state, metrics = through_pipeline(exp, members, order)
   assert feed.device_data == (device_data == "true")
   assert [(ch.first_step, ch.num_steps) for ch in chunks] == [(0, 3), (3, 3), (6, 2)]
@@ -77,8 +93,7 @@ def test_auto_falls_back_to_host_batching_beyond_the_budget():
 
 def test_host_chunks_stay_within_the_budget():
   """Host batching: a chunk's batches never exceed device_data_max_mb (here 3 batches)."""
-  c = small_config()
-  c.train.device_data = "false"
+  c = small_config(train__device_data="false")
   exp = train.Experiment(c)
   batch_mb = c.train.batch_size * exp.dataset.train_images[0].nbytes / 2**20
   c.train.device_data_max_mb = 3.5 * batch_mb
@@ -93,19 +108,16 @@ def test_host_chunks_stay_within_the_budget():
 
 
 def test_chunk_ends_are_a_function_of_the_step():
-  c = small_config()
-  c.train.log_every_steps = 5
-  c.train.epochs = 3
+  c = small_config(train__log_every_steps=5, train__epochs=3)
   ends = [s for s in range(1, 25) if pipeline.is_chunk_end(s, c.train, 8, frozenset({8, 16}), 5)]
   assert ends == [5, 8, 10, 15, 16, 20, 24]
-  sweep_member = small_config()
-  sweep_member.train.phase1_epochs = 0
+  sweep_member = small_config(train__phase1_epochs=0)
   feed = pipeline.Pipeline(train.Experiment(c), [c, sweep_member], train.Experiment(c).mesh)
   assert feed.phase_ends == frozenset({0, 8})
 
 
 def test_bad_device_data_value_names_the_key():
-  c = small_config()
-  c.train.device_data = "yes"
-  with pytest.raises(ValueError, match="train.device_data='yes': choose one of 'auto', 'true', 'false'"):
+  c = small_config(train__device_data="yes")
+  with pytest.raises(ValueError, match=re.escape(
+      "train.device_data='yes': choose one of 'auto', 'true', 'false'")):
     train.Experiment(c)

@@ -1,6 +1,7 @@
 """The experiment suite: the runs each table needs, resuming, tables, plots and the docs section."""
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -169,7 +170,8 @@ def test_unavailable_tfds_dataset_is_skipped_not_fatal(tmp_path):
   s.penalties.benchmarks = ("mnist/fc",)
   s.run.data.data_dir = str(tmp_path / "nowhere")
   s.run.data.source = "idx"
-  with pytest.raises(data.DataError):  # missing MNIST is an error, not a skip
+  # missing MNIST is an error naming where it looked, not a skip
+  with pytest.raises(data.DataError, match=re.escape(str(tmp_path / "nowhere"))):
     suite.run_groups(suite.penalty_groups(s, str(tmp_path))[:1])
 
 

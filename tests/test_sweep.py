@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from configs import digits
+from conftest import small_config
 from snn_jax import health
 from snn_jax import sweep
 from snn_jax import train
@@ -14,16 +14,10 @@ COMPARED = ("test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron", "s
 
 
 def tiny_config():
-  """digits, 128 training images, 4 steps per epoch, 1 + 1 epochs, a 2x32 net, T = 8."""
-  c = digits.get_config()
-  c.data.train_size = 128
-  c.data.test_size = 100
-  c.train.batch_size = 32
-  c.train.epochs = 2
-  c.train.phase1_epochs = 1
-  c.model.hidden = (32, 32)
-  c.encoding.num_steps = 8
-  return c
+  """small_config with 128 training images (4 steps per epoch) and digits' own eval batch,
+  log interval and phase-2 learning rate."""
+  return small_config(data__train_size=128, train__eval_batch_size=1000,
+                      train__log_every_steps=20, phase2__learning_rate=1e-3)
 
 
 def grid(**axes):
@@ -41,14 +35,14 @@ def assert_close(a: dict, b: dict):
 
 
 @pytest.fixture(scope="module")
-def three_member_sweep(tmp_path_factory):
+def four_member_sweep(tmp_path_factory):
   workdir = str(tmp_path_factory.mktemp("sweep"))
   rows = sweep.run_sweep(tiny_config(), grid(lambda_excess=(0.0, 0.3), seeds=(0, 1)), workdir)
   return workdir, rows
 
 
-def test_members_match_lone_runs(three_member_sweep, tmp_path):
-  _, rows = three_member_sweep
+def test_members_match_lone_runs(four_member_sweep, tmp_path):
+  _, rows = four_member_sweep
   assert len(rows) == 4
   for row in rows[:3]:
     c = tiny_config()
@@ -57,8 +51,8 @@ def test_members_match_lone_runs(three_member_sweep, tmp_path):
     assert_close(row, alone)
 
 
-def test_members_differ_where_they_should(three_member_sweep):
-  _, rows = three_member_sweep
+def test_members_differ_where_they_should(four_member_sweep):
+  _, rows = four_member_sweep
   by = {(r["lambda_excess"], r["seed"]): r for r in rows}
   # 4 penalised steps cut spikes by ~12% (0.62 vs 0.70 measured), far beyond the 1e-4 that
   # rounding moves them over 8 steps
@@ -67,8 +61,8 @@ def test_members_differ_where_they_should(three_member_sweep):
       by[(0.0, 0)]["spikes_per_neuron"] != by[(0.0, 1)]["spikes_per_neuron"])
 
 
-def test_report_files(three_member_sweep):
-  workdir, rows = three_member_sweep
+def test_report_files(four_member_sweep):
+  workdir, rows = four_member_sweep
   saved = json.load(open(os.path.join(workdir, "sweep.json")))
   assert [r["test_accuracy"] for r in saved] == [r["test_accuracy"] for r in rows]
   table = open(os.path.join(workdir, "sweep.md")).read()
@@ -82,8 +76,10 @@ def test_report_files(three_member_sweep):
   assert not any(r["pareto"] for r in rows if not health.is_usable(r))
 
 
-def test_nan_member_does_not_disturb_the_others(tmp_path):
-  clean = sweep.run_sweep(tiny_config(), grid(lambda_excess=(0.0, 0.3)), str(tmp_path / "a"))
+def test_nan_member_does_not_disturb_the_others(four_member_sweep, tmp_path):
+  _, rows = four_member_sweep
+  clean = [r for r in rows if r["seed"] == 0]  # the members of the same two lambdas, seed 0
+  assert [r["lambda_excess"] for r in clean] == [0.0, 0.3]
   mixed = sweep.run_sweep(tiny_config(), grid(lambda_excess=(0.0, 0.3, float("inf"))),
                           str(tmp_path / "b"))
   assert mixed[2]["diverged_at_step"] is not None

@@ -3,6 +3,8 @@ handling, config checks, and the end-to-end claim of the method on digits."""
 import json
 import math
 import os
+import re
+import shutil
 
 import jax
 import jax.numpy as jnp
@@ -10,8 +12,9 @@ import numpy as np
 import optax
 import pytest
 
+from conftest import small_config
 from configs import digits
-from tests.test_events import assert_events_match_rows
+from test_events import assert_events_match_rows
 from snn_jax import events
 from snn_jax import losses
 from snn_jax import reporting
@@ -19,61 +22,20 @@ from snn_jax import train
 from snn_jax import validation
 from snn_jax import workdir as workdir_lib
 
-
-
-def is_timing(key: str) -> bool:
-  """train_seconds, train_samples_per_second and the like: wall-clock, not deterministic."""
-  return "seconds" in key or "per_second" in key
 SUMMARY_KEYS = {"test_accuracy", "spikes_per_neuron", "spikes_per_neuron_by_layer",
                 "excess_spikes_per_neuron", "silent_fraction", "silent_fraction_by_layer",
                 "sops_per_sample", "energy_ratio_vs_ann", "train_seconds"}
 LOSS_KEYS = {"phase", "ce", "excess", "all_spike", "silence", "total"}
 
 
-def small_config():
-  """digits with 256 training images: 8 steps per epoch, 1 + 1 epochs, a 2x32 net, T = 8."""
-  c = digits.get_config()
-  c.data.train_size = 256
-  c.data.test_size = 100
-  c.train.batch_size = 32
-  c.train.eval_batch_size = 64  # 100 = 64 + 36: the last eval batch is padded
-  c.train.epochs = 2
-  c.train.phase1_epochs = 1
-  c.train.log_every_steps = 4
-  c.model.hidden = (32, 32)
-  c.encoding.num_steps = 8
-  c.phase2.learning_rate = 2e-3  # differs from phase 1's, to see it switch
-  return c
+def is_timing(key: str) -> bool:
+  """train_seconds, train_samples_per_second and the like: wall-clock, not deterministic."""
+  return "seconds" in key or "per_second" in key
 
 
 def _read_jsonl(path):
   with open(path) as f:
     return [json.loads(line) for line in f]
-
-
-def test_phase_switch_inside_one_compiled_step():
-  c = small_config()
-  exp = train.Experiment(c)
-  assert exp.steps_per_epoch == 8
-  state = exp.init_state()
-  step_fn = jax.jit(exp.train_step)
-  ds, rows = exp.dataset, []
-  for _, order in exp.epochs():
-    for batch in order:
-      state, m = step_fn(state, ds.train_images[batch], ds.train_labels[batch])
-      rows.append(jax.device_get(m))
-  assert len(rows) == 16 and int(state.step) == 16
-  assert step_fn._cache_size() == 1  # pylint: disable=protected-access  # compiled once
-  assert [int(r["phase"]) for r in rows] == [1] * 8 + [2] * 8
-  for r in rows[:8]:
-    assert r["lambda_excess"] == c.phase1.lambda_excess == 0.0
-    assert r["learning_rate"] == pytest.approx(c.phase1.learning_rate)
-    assert r["total"] == pytest.approx(r["ce"], rel=1e-6)
-  for r in rows[8:]:
-    assert r["lambda_excess"] == pytest.approx(c.phase2.lambda_excess)
-    assert r["learning_rate"] == pytest.approx(c.phase2.learning_rate)
-    assert r["total"] == pytest.approx(r["ce"] + c.phase2.lambda_excess * r["excess"], rel=1e-5)
-  assert any(r["excess"] > 0 for r in rows[8:])  # the penalty really enters the loss
 
 
 def test_phase_values_at_the_boundary():
@@ -190,10 +152,13 @@ def test_schedules_vmap_over_members():
   np.testing.assert_array_equal(at(10)["phase"], [1, 1, 2])
 
 
-def test_scheduled_values_drive_the_compiled_step():
+def test_compiled_step_switches_phase_on_the_schedules():
+  """One compiled step serves both phases; every step trains with the schedules' values at
+  that step and adds the penalty with them."""
   c = small_config()  # 8 steps per epoch: phase 1 = steps 0-7, phase 2 = steps 8-15
   c.phase2.update(ramp_epochs=0.5, warmup_epochs=0.25, lr_end_fraction=0.2)
   exp = train.Experiment(c)
+  assert exp.steps_per_epoch == 8
   state = exp.init_state()
   step_fn = jax.jit(exp.train_step)
   ds, rows = exp.dataset, []
@@ -202,14 +167,21 @@ def test_scheduled_values_drive_the_compiled_step():
       expected = jax.device_get(train.phase_values(state.hparams, state.step))
       state, m = step_fn(state, ds.train_images[batch], ds.train_labels[batch])
       rows.append((expected, jax.device_get(m)))
-  assert step_fn._cache_size() == 1  # pylint: disable=protected-access
+  assert len(rows) == 16 and int(state.step) == 16
+  assert step_fn._cache_size() == 1  # pylint: disable=protected-access  # compiled once
+  assert [int(r["phase"]) for _, r in rows] == [1] * 8 + [2] * 8
   for expected, r in rows:
     for k in train.PHASE_VALUES:  # jitted and eager arithmetic may round apart
       assert float(r[k]) == approx32(float(expected[k])), k
     assert r["total"] == pytest.approx(r["ce"] + r["lambda_excess"] * r["excess"], rel=1e-5)
+  for _, r in rows[:8]:  # phase 1: no penalty, phase 1's constant learning rate
+    assert r["lambda_excess"] == c.phase1.lambda_excess == 0.0
+    assert r["learning_rate"] == pytest.approx(c.phase1.learning_rate)
+    assert r["total"] == pytest.approx(r["ce"], rel=1e-6)
   ramped = [float(r["lambda_excess"]) for _, r in rows[8:]]
   assert ramped[:4] == approx32([0.025, 0.05, 0.075, 0.1])  # 0.1 over 4 steps
-  assert ramped[4:] == [np.float32(0.1)] * 4
+  assert ramped[4:] == [np.float32(c.phase2.lambda_excess)] * 4
+  assert any(r["excess"] > 0 for _, r in rows[8:])  # the penalty really enters the loss
 
 
 @pytest.mark.parametrize("phase, key, value, match", [
@@ -226,22 +198,22 @@ def test_check_config_schedule_errors(phase, key, value, match):
     validation.check_config(c)
 
 
-def test_runs_are_deterministic(tmp_path):
-  _, a = train.train_and_evaluate(small_config(), str(tmp_path / "a"))
+def test_runs_are_deterministic(small_run, tmp_path):
+  first, a = small_run
   _, b = train.train_and_evaluate(small_config(), str(tmp_path / "b"))
   strip = lambda s: {k: v for k, v in s.items() if not is_timing(k)}
   assert {"train_seconds", "train_samples_per_second"} <= set(a) - set(strip(a))
   assert strip(a) == strip(b)
   assert a["num_test_samples"] == 100
-  rows_a = [strip(r) for r in _read_jsonl(tmp_path / "a" / "metrics.jsonl")]
+  rows_a = [strip(r) for r in _read_jsonl(first / "metrics.jsonl")]
   rows_b = [strip(r) for r in _read_jsonl(tmp_path / "b" / "metrics.jsonl")]
   assert rows_a == rows_b
 
 
-def test_workdir_outputs_and_archive(tmp_path):
-  workdir = tmp_path / "run"
+def test_workdir_outputs_and_archive(small_run, tmp_path):
+  workdir, summary = tmp_path / "run", small_run[1]
+  shutil.copytree(small_run[0], workdir)  # a copy: the archive below moves its files
   c = small_config()
-  _, summary = train.train_and_evaluate(c, str(workdir))
   assert SUMMARY_KEYS <= set(summary)
   assert len(summary["spikes_per_neuron_by_layer"]) == len(c.model.hidden)
   with open(workdir / "summary.json") as f:
@@ -298,9 +270,9 @@ def test_non_finite_loss_stops_naming_the_step_it_happened(tmp_path):
   c.train.log_every_steps = 1
   step = _first_non_finite_step(c, tmp_path / "every_step")
   c.train.log_every_steps = 4  # the NaN step now lies inside a log interval
-  with pytest.raises(reporting.NonFiniteLossError) as err:
+  assert step % 4 != 0
+  with pytest.raises(reporting.NonFiniteLossError, match=f"at step {step} "):
     train.train_and_evaluate(c, str(tmp_path / "every_4"))
-  assert f"at step {step} " in str(err.value) and step % 4 != 0
   logged = _read_jsonl(tmp_path / "every_4" / "metrics.jsonl")
   assert logged[-1]["step"] == 4 and not math.isfinite(logged[-1]["total"])
 
@@ -308,9 +280,10 @@ def test_non_finite_loss_stops_naming_the_step_it_happened(tmp_path):
 def test_exploding_loss_stops_a_single_run(tmp_path):
   c = small_config()
   c.phase1.learning_rate = 1e6  # finite but wild: cross-entropy grows by orders of magnitude
-  with pytest.raises(reporting.LossExplodedError) as err:
+  with pytest.raises(reporting.LossExplodedError,
+                     match=re.escape("train.divergence_factor=100")) as err:
     train.train_and_evaluate(c, str(tmp_path))
-  assert "train.divergence_factor=100" in str(err.value) and "\n" not in str(err.value)
+  assert "\n" not in str(err.value)
   rows = _read_jsonl(tmp_path / "metrics.jsonl")
   assert all(math.isfinite(r["total"]) for r in rows)
   assert not (tmp_path / "summary.json").exists()
