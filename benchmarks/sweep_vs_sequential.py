@@ -17,8 +17,8 @@ from ml_collections import config_flags
 import jax
 
 from benchmarks import timing
-from snn_jax import sweep
 from snn_jax import train
+from snn_jax.study import sweep
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", "configs/digits.py", "Config to benchmark.")

@@ -13,8 +13,8 @@ import jax
 from ml_collections import config_flags
 
 from experiments import cli
-from snn_jax import fronts
 from snn_jax import parallel
+from snn_jax.study import fronts
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "Path to a front config file.", lock_config=True)

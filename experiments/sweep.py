@@ -17,7 +17,7 @@ from ml_collections import config_flags
 
 from experiments import cli
 from snn_jax import parallel
-from snn_jax import sweep
+from snn_jax.study import sweep
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "Directory for the members' runs and the sweep report.")

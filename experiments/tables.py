@@ -16,7 +16,7 @@ from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
-from snn_jax import suite
+from snn_jax.study import suite
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "Path to a suite config file.", lock_config=True)

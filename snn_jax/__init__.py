@@ -7,7 +7,8 @@
     config, params = snn_jax.load_run("runs/digits")   # a trained run, later
 
 Modules: surrogate, neurons, encoding, models, losses, metrics, data, defaults, validation,
-train, checkpoint, workdir, health, reporting, events, export (NIR), sweep, suite, tables.
+health, parallel, pipeline, train, checkpoint, workdir, members, reporting, events, export
+(NIR); the paper study on top of them in snn_jax.study: sweep, suite, tables, fronts.
 """
 __version__ = "0.1.0"
 

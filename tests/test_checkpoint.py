@@ -10,9 +10,9 @@ import pytest
 
 from conftest import small_config
 from snn_jax import checkpoint
-from snn_jax import sweep
 from snn_jax import train
 from snn_jax import workdir as workdir_lib
+from snn_jax.study import sweep
 
 
 def tiny_config():

@@ -5,21 +5,16 @@ import os
 import ml_collections
 import pytest
 
-from configs import digits
+from conftest import small_config
 from configs import front_full
-from snn_jax import fronts
-from snn_jax import tables
 from snn_jax import validation
+from snn_jax.study import fronts
+from snn_jax.study import tables
 
 
 def tiny_run():
-  """digits, 64 training images, 2 steps per epoch, 1 + 1 epochs, a 2x16 net, T = 6."""
-  c = digits.get_config()
-  c.data.train_size, c.data.test_size = 64, 100
-  c.train.batch_size, c.train.epochs, c.train.phase1_epochs = 32, 2, 1
-  c.model.hidden = (16, 16)
-  c.encoding.num_steps = 6
-  return c
+  """small_config with 64 training images (2 steps per epoch), a 2x16 net and T = 6."""
+  return small_config(data__train_size=64, model__hidden=(16, 16), encoding__num_steps=6)
 
 
 def tiny_front():

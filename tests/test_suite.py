@@ -9,10 +9,10 @@ import pytest
 from configs import tables_full
 from configs import tables_quick
 from snn_jax import data
-from snn_jax import suite
 from snn_jax import members as members_lib
-from snn_jax import tables
 from snn_jax import validation
+from snn_jax.study import suite
+from snn_jax.study import tables
 
 
 def tiny_suite():

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import small_config
 from snn_jax import health
-from snn_jax import sweep
 from snn_jax import train
+from snn_jax.study import sweep
 
 COMPARED = ("test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron", "silent_fraction")
 

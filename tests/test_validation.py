@@ -5,9 +5,9 @@ import re
 import pytest
 
 from configs import digits
-from snn_jax import sweep
 from snn_jax import train
 from snn_jax import validation
+from snn_jax.study import sweep
 
 CONFIGS = ("digits", "mnist_fc", "fmnist_fc", "mnist_fc_sparse", "fmnist_fc_sparse", "mnist_conv",
            "fmnist_conv")

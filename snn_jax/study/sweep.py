@@ -18,9 +18,9 @@ from snn_jax import health
 from snn_jax import members as members_lib
 from snn_jax import metrics
 from snn_jax import reporting
-from snn_jax import tables
 from snn_jax import validation
 from snn_jax import workdir as workdir_lib
+from snn_jax.study import tables
 
 # config key -> its column in the report, for every key one vmapped program can vary
 AXIS_COLUMNS = {key: key.rsplit(".", 1)[-1] for key in members_lib.PER_RUN_KEYS}

@@ -2,7 +2,7 @@
 
 A front config (``configs/front_full.py``) maps each panel to its recipes; a recipe is a run
 config (``run``) and the sweep that traces its curve (``sweep``: the axes of
-:func:`snn_jax.sweep.default_sweep`, seeds included). Each recipe is an ordinary penalty sweep
+:func:`snn_jax.study.sweep.default_sweep`, seeds included). Each recipe is an ordinary penalty sweep
 in ``<workdir>/<panel>/<recipe>``, so finished members are read back and unfinished ones
 resume. Its members are labelled with a method (the recipe's name, plus ``_1phase`` or
 ``_2phase`` where the sweep varies the phase-1 length) and a ``lam``: the value of the
@@ -13,9 +13,9 @@ import os
 import ml_collections
 
 from snn_jax import losses
-from snn_jax import sweep as sweep_lib
 from snn_jax import reporting
-from snn_jax import tables
+from snn_jax.study import sweep as sweep_lib
+from snn_jax.study import tables
 
 KEYS = ("panel", "method", "lam")
 

@@ -27,9 +27,9 @@ import ml_collections
 from snn_jax import data as data_lib
 from snn_jax import losses
 from snn_jax import members as members_lib
-from snn_jax import tables
 from snn_jax import validation
 from snn_jax import workdir as workdir_lib
+from snn_jax.study import tables
 
 # method -> (which phase-2 weight lambda sets, whether phase 1 (no penalty) comes first); the
 # suite's lambda grid of a method is penalties.<that weight's name>
