@@ -97,3 +97,44 @@ def test_leaky_integrate_trace():
   v = neurons.leaky_integrate(jnp.array([[1.0, -1.0], [0.0, 0.0], [0.0, 3.0], [2.0, 0.0]]),
                               beta=0.5)
   np.testing.assert_allclose(v, [[1.0, -1.0], [0.5, -0.5], [0.25, 2.75], [2.125, 1.375]])
+
+
+def _reference_detached_subtract(currents, beta, threshold, spike):
+  """The textbook LIF loop (stop_gradient on the reset), differentiated by JAX itself."""
+  def step(v, current):
+    v = beta * v + current
+    x = v - threshold
+    v = v - threshold * jax.lax.stop_gradient(spike(x))
+    return v, (spike(x), v)
+  v0 = jnp.zeros(jnp.broadcast_shapes(currents.shape[1:], jnp.shape(beta), jnp.shape(threshold)))
+  return jax.lax.scan(step, v0, currents)[1]
+
+
+@pytest.mark.parametrize("num_steps, beta_shape, currents_shape", [
+    (20, (), (3, 4)),
+    (20, (4,), (3, 4)),  # a beta per neuron
+    (20, (4,), (3, 1)),  # currents broadcast to the neurons
+])
+def test_detached_subtract_gradients_match_autodiff_of_the_loop(num_steps, beta_shape,
+                                                               currents_shape):
+  """Gradients w.r.t. currents, beta and threshold through spikes and membranes equal those
+  of the plain loop (lif_scan takes the spikes from the stacked x after its scan)."""
+  spike = surrogate.fast_sigmoid(10.0)
+  k1, k2, k3 = jax.random.split(jax.random.PRNGKey(2), 3)
+  currents = jax.random.uniform(k1, (num_steps,) + currents_shape, maxval=0.7)
+  beta = jnp.full(beta_shape, 0.85) + 0.1 * jax.random.uniform(k2, beta_shape)
+  weights = jax.random.normal(k3, (2, num_steps, 3, 4))  # a loss that weighs every output
+
+  def loss(fn):
+    def f(currents, beta, threshold):
+      s, v = fn(currents, beta, threshold)
+      return (weights[0] * s).sum() + (weights[1] * v).sum()
+    return f
+  ours = loss(lambda c, b, th: neurons.lif_scan(c, beta=b, threshold=th, surrogate=spike))
+  reference = loss(lambda c, b, th: _reference_detached_subtract(c, b, th, spike))
+  args = (currents, beta, jnp.float32(0.9))
+  np.testing.assert_allclose(ours(*args), reference(*args), rtol=1e-5)
+  for got, want in zip(jax.grad(ours, (0, 1, 2))(*args), jax.grad(reference, (0, 1, 2))(*args)):
+    np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
+  vmapped = jax.vmap(jax.grad(ours), in_axes=(0, None, None))(currents[None], *args[1:])
+  np.testing.assert_allclose(vmapped[0], jax.grad(ours)(*args), rtol=1e-5, atol=1e-6)
