@@ -119,7 +119,8 @@ def plot(agg: list[dict], panel: str, path: str, silent_limit: float = 0.01) -> 
   ax.set(xlabel="hidden spikes per neuron per sample (test set)",
          ylabel="test accuracy %",
          title=f"{panel}: hollow = {100 * silent_limit:g}% or more neurons silent (share shown)")
-  ax.legend(fontsize=8)
+  if rows:
+    ax.legend(fontsize=8)
   fig.tight_layout()
   fig.savefig(path, dpi=120)
   plt.close(fig)
