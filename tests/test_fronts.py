@@ -31,6 +31,7 @@ def trained(tmp_path_factory):
   return workdir, fronts.run_front(tiny_front(), workdir)
 
 
+@pytest.mark.slow
 def test_rows_are_labelled_by_method_and_swept_lambda(trained):
   workdir, rows = trained
   assert len(rows) == 2 * 2 * 2 + 1
@@ -47,6 +48,7 @@ def test_rows_are_labelled_by_method_and_swept_lambda(trained):
   assert not any(a["pareto"] and not tables.is_usable(a) for a in agg)
 
 
+@pytest.mark.slow
 def test_rerun_reads_every_member_back(trained):
   workdir, rows = trained
   summary = os.path.join(workdir, rows[0]["workdir"], "summary.json")
@@ -56,6 +58,7 @@ def test_rerun_reads_every_member_back(trained):
   assert [r["test_accuracy"] for r in again] == [r["test_accuracy"] for r in rows]
 
 
+@pytest.mark.slow
 def test_write_makes_table_json_and_a_plot_per_panel(trained, tmp_path):
   _, rows = trained
   fronts.write(rows, str(tmp_path))

@@ -112,8 +112,7 @@ def _reference_detached_subtract(currents, beta, threshold, spike):
 
 @pytest.mark.parametrize("num_steps, beta_shape, currents_shape", [
     (20, (), (3, 4)),
-    (20, (4,), (3, 4)),  # a beta per neuron
-    (20, (4,), (3, 1)),  # currents broadcast to the neurons
+    (20, (4,), (3, 1)),  # a beta per neuron, currents broadcast to the neurons
 ])
 def test_detached_subtract_gradients_match_autodiff_of_the_loop(num_steps, beta_shape,
                                                                currents_shape):
