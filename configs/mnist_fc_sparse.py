@@ -7,11 +7,12 @@ neurons alive without pinning each near one spike. Leak and threshold are learna
 
   python -m experiments.train --config configs/mnist_fc_sparse.py --workdir runs/mnist_fc_sparse
 
-Measured on one H100 (jax 0.11.2), all 60k/10k images, seeds 0, 1, 2 (the `sparse` recipe of
-configs/front_full.py, 9 members trained together, ~47 s): 97.21 +- 0.36%, 0.341 spikes/neuron
-(0.28 / 0.17 / 0.22 / 0.70 by layer), 0.0% silent. The same sweep at lambda 0.1: 96.68% at
-0.280 (0.1% silent); 0.3: 95.66% at 0.257 (0.6%). The paper's penalty (no silence term) at
-lambda 0.03: 96.89% at 0.364 with 4.4% silent. On a 2-core CPU one run takes about 40 minutes.
+Measured on one H100 (jax 0.11.2, rate draws of commit e97cdfe), all 60k/10k images, seeds 0, 1,
+2 (the `sparse` recipe of configs/front_full.py, 9 members trained together, ~47 s): 97.21 +-
+0.36%, 0.341 spikes/neuron (0.28 / 0.17 / 0.22 / 0.70 by layer), 0.0% silent. The same sweep at
+lambda 0.1: 96.68% at 0.280 (0.1% silent); 0.3: 95.66% at 0.257 (0.6%). The paper's penalty (no
+silence term) at lambda 0.03: 96.89% at 0.364 with 4.4% silent. On the quiet 2-core CPU one run
+should take about 8 minutes (2,756 samples/s, docs/BENCHMARKS.md).
 """
 from configs import mnist_fc
 
