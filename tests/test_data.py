@@ -174,7 +174,8 @@ def test_missing_file(idx_folder):
   os.remove(path)
   with pytest.raises(data.DataError, match=re.escape(f"missing data file {path}")):
     data.load_idx_folder(str(idx_folder))
-  with pytest.raises(data.DataError, match=re.escape(str(idx_folder))):  # load() names where it looked
+  # load() names where it looked
+  with pytest.raises(data.DataError, match=re.escape(str(idx_folder))):
     data.load(_data_config(name="mnist", source="idx", data_dir=str(idx_folder)))
 
 

@@ -77,6 +77,10 @@ def test_front_without_panels_or_with_two_swept_weights_is_refused():
   two.panels.digits.penalty.sweep.lambda_all = (0.0, 0.01)
   with pytest.raises(ValueError, match=r"digits\.penalty sweeps .*one penalty weight"):
     fronts.check_front(two)
+  typo = tiny_front()
+  typo.panels.digits.plain.sweep.seed = (1,)
+  with pytest.raises(ValueError, match=r"digits\.plain\.sweep has no axis \['seed'\]"):
+    fronts.check_front(typo)
 
 
 def test_full_front_config_is_valid():

@@ -196,7 +196,8 @@ def test_unhealthy_rows_stay_off_fronts_and_best_lambda_picks():
                 spikes_per_neuron_std=0.0, silent_fraction_mean=0.0, silent_fraction_std=0.0)
   agg = [row("none", 0, 0.95, 5.0), row("excess_2phase", 0.1, 0.948, 1.0),
          row("excess_2phase", 1.0, 0.95, 0.0, collapsed=1),
-         row("all_spike", 0.1, 0.96, 0.5, diverged=1), row("all_spike", 1.0, 0.10, 0.0, collapsed=2)]
+         row("all_spike", 0.1, 0.96, 0.5, diverged=1),
+         row("all_spike", 1.0, 0.10, 0.0, collapsed=2)]
   tables.mark_fronts(agg)
   assert [r["pareto"] for r in agg] == [True, True, False, False, False]
   best = {r["method"]: r for r in tables.best_lambdas(agg, 0.01)}

@@ -88,7 +88,8 @@ def test_nan_member_does_not_disturb_the_others(four_member_sweep, tmp_path):
     assert b["diverged_at_step"] is None
     assert_close(a, b)
   assert mixed[2]["diverged_reason"].startswith("training loss is ")  # inf or nan
-  assert f"diverged at step {mixed[2]['diverged_at_step']}" in open(tmp_path / "b" / "sweep.md").read()
+  report = (tmp_path / "b" / "sweep.md").read_text()
+  assert f"diverged at step {mixed[2]['diverged_at_step']}" in report
 
 
 def test_exploded_member_is_flagged_and_left_off_the_front(tmp_path):

@@ -2,11 +2,11 @@
 
 A front config (``configs/front_full.py``) maps each panel to its recipes; a recipe is a run
 config (``run``) and the sweep that traces its curve (``sweep``: the axes of
-:func:`snn_jax.study.sweep.default_sweep`, seeds included). Each recipe is an ordinary penalty sweep
-in ``<workdir>/<panel>/<recipe>``, so finished members are read back and unfinished ones
-resume. Its members are labelled with a method (the recipe's name, plus ``_1phase`` or
-``_2phase`` where the sweep varies the phase-1 length) and a ``lam``: the value of the
-recipe's swept penalty weight (0 for a recipe without one).
+:func:`snn_jax.study.sweep.default_sweep`, seeds included). Each recipe is an ordinary
+penalty sweep in ``<workdir>/<panel>/<recipe>``, so finished members are read back and
+unfinished ones resume. Its members are labelled with a method (the recipe's name, plus
+``_1phase`` or ``_2phase`` where the sweep varies the phase-1 length) and a ``lam``: the
+value of the recipe's swept penalty weight (0 for a recipe without one).
 """
 import os
 
@@ -31,6 +31,10 @@ def check_front(front) -> None:
       missing = {"run", "sweep"} - set(recipe)
       if missing:
         raise ValueError(f"front.panels.{panel}.{name} lacks {sorted(missing)}")
+      unknown = set(recipe.sweep) - set(sweep_lib.default_sweep())
+      if unknown:
+        raise ValueError(f"front.panels.{panel}.{name}.sweep has no axis {sorted(unknown)}; "
+                         f"choose from {sorted(sweep_lib.default_sweep())}")
       swept = [w for w in losses.LAMBDA_NAMES if len(recipe.sweep.get(w, ())) > 1]
       if len(swept) > 1:
         raise ValueError(f"front.panels.{panel}.{name} sweeps {swept}: a curve has one "
