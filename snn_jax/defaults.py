@@ -55,20 +55,8 @@ def default_config() -> ml_collections.ConfigDict:
   # Phase 1 covers epochs [0, train.phase1_epochs), phase 2 the rest. Within each phase the
   # learning rate warms up linearly from 0 over `warmup_epochs` and follows a cosine from
   # `learning_rate` down to `lr_end_fraction * learning_rate` at the phase's end (1 = constant).
-  c.phase1 = ml_collections.ConfigDict()
-  c.phase1.lambda_excess = 0.0
-  c.phase1.lambda_all = 0.0
-  c.phase1.lambda_silence = 0.0
-  c.phase1.learning_rate = 1e-3
-  c.phase1.warmup_epochs = 0.0
-  c.phase1.lr_end_fraction = 1.0
-  c.phase2 = ml_collections.ConfigDict()
-  c.phase2.lambda_excess = 0.3
-  c.phase2.lambda_all = 0.0
-  c.phase2.lambda_silence = 0.0
-  c.phase2.learning_rate = 1e-3
-  c.phase2.warmup_epochs = 0.0
-  c.phase2.lr_end_fraction = 1.0
+  c.phase1 = _phase(lambda_excess=0.0)
+  c.phase2 = _phase(lambda_excess=0.3)
   c.phase2.ramp_epochs = 0.0      # lambdas move linearly from phase 1's over these epochs
                                   # (0 = switch)
 
@@ -120,4 +108,17 @@ def default_config() -> ml_collections.ConfigDict:
   c.energy = ml_collections.ConfigDict()
   c.energy.e_ac_pj = 0.9          # 45 nm accumulate (Horowitz, ISSCC 2014)
   c.energy.e_mac_pj = 4.6         # 45 nm multiply-accumulate
+  return c
+
+
+def _phase(lambda_excess: float) -> ml_collections.ConfigDict:
+  """One phase's keys (both phases have the same ones): its penalty weights and its learning
+  rate schedule."""
+  c = ml_collections.ConfigDict()
+  c.lambda_excess = lambda_excess
+  c.lambda_all = 0.0
+  c.lambda_silence = 0.0
+  c.learning_rate = 1e-3
+  c.warmup_epochs = 0.0
+  c.lr_end_fraction = 1.0
   return c
