@@ -33,6 +33,9 @@ flags.DEFINE_enum("part", "encoding",
                   ["encoding", "knobs", "remat", "conv_profile", "conv_members", "fused"],
                   "Which measurement.")
 flags.DEFINE_integer("parts_rounds", 5, "Timed calls per variant.")
+flags.DEFINE_multi_integer("remat_num_steps", [50, 100, 200], "remat: the T values.")
+flags.DEFINE_multi_integer("remat_chunks", [10, 25, 50], "remat: compute.remat_chunk values.")
+flags.DEFINE_multi_integer("remat_timed_steps", [200], "remat: the T whose steps are timed.")
 
 
 def alternate(runs: dict, rounds: int) -> None:
@@ -70,9 +73,9 @@ def knobs_part():
   alternate(runs, FLAGS.parts_rounds)
 
 
-def fc_step(num_steps: int, remat: bool):
+def fc_step(num_steps: int, remat_chunk: int):
   c = base.base_config()
-  c.encoding.num_steps, c.compute.remat = num_steps, remat
+  c.encoding.num_steps, c.compute.remat_chunk = num_steps, remat_chunk
   model = models.create(c.model, c.neuron, 10, c.compute)
   encode, tx = encoding.from_config(c.encoding), train.make_optimizer(c.optim)
   images, labels, _ = peers.batch_data(peers.Case("fc", 128, num_steps, (28, 28), (256,) * 4))
@@ -89,11 +92,15 @@ def fc_step(num_steps: int, remat: bool):
 
 
 def remat_part():
-  """784-256x4-10, batch 128: compiled temp bytes and step time with and without remat."""
-  for num_steps in (50, 100, 200):
-    plain, remat = fc_step(num_steps, False), fc_step(num_steps, True)
-    print(f"T={num_steps}: temp {plain[0] / 1e6:.1f} MB plain, {remat[0] / 1e6:.1f} MB remat")
-    alternate({"plain": plain[1], "remat": remat[1]}, FLAGS.parts_rounds)
+  """784-256x4-10, batch 128: compiled temp bytes and step time, plain and in remat spans."""
+  for num_steps in FLAGS.remat_num_steps:
+    steps = {chunk: fc_step(num_steps, chunk) for chunk in [0] + FLAGS.remat_chunks}
+    print(f"T={num_steps}, compiled temp memory: " + ", ".join(
+        f"{'plain' if chunk == 0 else f'remat_chunk {chunk}'} {temp / 1e6:.1f} MB"
+        for chunk, (temp, _) in steps.items()))
+    if num_steps in FLAGS.remat_timed_steps:
+      alternate({f"remat_chunk {chunk}": run for chunk, (_, run) in steps.items()},
+                FLAGS.parts_rounds)
 
 
 def conv_case(batch: int, num_steps: int = 25) -> peers.Case:

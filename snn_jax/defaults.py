@@ -83,7 +83,9 @@ def default_config() -> ml_collections.ConfigDict:
                                   # models.AUTO_UNROLL)
   c.compute.dtype = "float32"     # float32 | bfloat16: matmuls, convs and spikes; parameters,
                                   # optimizer state and membranes stay float32
-  c.compute.remat = False         # recompute each layer's traces in the backward pass
+  c.compute.remat_chunk = 0       # T steps run as spans of this many, each recomputed in the
+                                  # backward pass (peak memory ~ span, not T); must divide T;
+                                  # 0 = off
 
   c.train = ml_collections.ConfigDict()
   c.train.epochs = 2

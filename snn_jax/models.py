@@ -47,7 +47,7 @@ class LIF(nn.Module):
   unroll: int = 1
 
   @nn.compact
-  def __call__(self, currents):
+  def __call__(self, currents, v0=None):
     beta, threshold = self.beta, self.threshold
     if self.learn_beta:
       beta = jnp.clip(self.param("beta", nn.initializers.constant(beta), ()), 0.0, 1.0)
@@ -55,7 +55,7 @@ class LIF(nn.Module):
       threshold = self.param("threshold", nn.initializers.constant(threshold), ())
     return neurons.lif_scan(currents, beta=beta, threshold=threshold, reset=self.reset,
                             surrogate=self.surrogate, detach_reset=self.detach_reset,
-                            unroll=self.unroll)
+                            unroll=self.unroll, v0=v0)
 
 
 class Readout(nn.Module):
@@ -93,40 +93,69 @@ class Readout(nn.Module):
     raise ValueError(f"unknown readout {self.kind!r}; choose one of {READOUTS}")
 
 
-class SpikingLayer(nn.Module):
-  """One hidden layer, ``x [T, B, ...] -> spikes [T, B, ...]``: a synapse (Dense or Conv) on
-  all T steps at once (for Conv, time folded into the batch), then the LIF scan over time.
+class HiddenStack(nn.Module):
+  """The hidden layers on a span of ``C`` time steps, ``x [C, B, ...]``. Each layer applies its
+  synapse to all C steps at once (for Conv, time folded into the batch), then the LIF scan
+  over them from its carried membrane.
 
-  Built by :func:`hidden_layer`, which puts its parameters in the parent's scope under
-  ``synapse_name`` / ``lif_name``, so the parameter tree is the same with or without remat.
+  ``((membranes, counts), x) -> ((membranes, counts), spikes)``: one membrane ``[B, ...]`` and
+  one count ``[B, N_l]`` per layer (None before the first span: zero membranes, no counts),
+  passed on with this span's last membranes and its spikes added; ``spikes`` are the last
+  layer's ``[C, B, N]``. Layers ``0 .. num_conv - 1`` are Conv, the rest Dense (flattened
+  between). Built by :func:`hidden_spikes`, which keeps the parameters in the model's scope.
   """
-  synapse: Callable[..., nn.Module]  # nn.Dense or nn.Conv with its options bound
+  synapses: Sequence[Callable[..., nn.Module]]  # nn.Conv / nn.Dense with their options bound
+  num_conv: int
   lif: Callable[..., nn.Module]
-  synapse_name: str
-  lif_name: str
 
   @nn.compact
-  def __call__(self, x):
+  def __call__(self, carry, x):
+    membranes, counts = carry
     num_steps, batch = x.shape[:2]
-    synapse = self.synapse(name=self.synapse_name)
-    if x.ndim == 3:  # Dense acts on the last axis: no fold, so a sharded batch axis stays put
-      currents = synapse(x)
-    else:
-      currents = synapse(x.reshape((num_steps * batch,) + x.shape[2:]))
-      currents = currents.reshape((num_steps, batch) + currents.shape[1:])
-    spikes, _ = self.lif(name=self.lif_name)(currents)
-    return spikes
+    h, carried = x, ([], [])
+    for l, synapse in enumerate(self.synapses):
+      if l < self.num_conv:
+        currents = synapse(name=f"Conv_{l}")(h.reshape((num_steps * batch,) + h.shape[2:]))
+        currents = currents.reshape((num_steps, batch) + currents.shape[1:])
+      else:  # Dense acts on the last axis: no fold, so a sharded batch axis stays put
+        h = h.reshape(num_steps, batch, -1)
+        currents = synapse(name=f"Dense_{l - self.num_conv}")(h)
+      h, v = self.lif(name=f"LIF_{l}")(currents, None if membranes is None else membranes[l])
+      n = time_sum(h).reshape(batch, -1)
+      carried[0].append(v[-1])
+      carried[1].append(n if counts is None else counts[l] + n)
+    return tuple(map(tuple, carried)), h
 
 
-def hidden_layer(parent: nn.Module, synapse, synapse_name: str, lif_name: str,
-                 remat: bool) -> SpikingLayer:
-  """A :class:`SpikingLayer` sharing ``parent``'s scope. With ``remat`` the layer keeps only
-  its input for the backward pass and recomputes its currents, membranes and spikes there
-  (``nn.remat``), so the peak holds one layer's ``[T, B, N]`` traces, not every layer's."""
-  layer = (nn.remat(SpikingLayer) if remat else SpikingLayer)(synapse, parent.lif, synapse_name,
-                                                               lif_name)
-  nn.share_scope(parent, layer)
-  return layer
+def hidden_spikes(parent: nn.Module, synapses, num_conv: int, x: jax.Array,
+                  remat_chunk: int) -> tuple[jax.Array, tuple]:
+  """Runs ``parent``'s hidden layers (a :class:`HiddenStack` in its scope) on ``x [T, B, ...]``:
+  the last layer's spikes ``[T, B, N]`` and every layer's counts ``[B, N_l]``.
+
+  With ``remat_chunk = C`` the T steps run as T / C spans, each under ``nn.remat``: the
+  backward pass keeps only the membranes and counts between spans and recomputes one span's
+  traces at a time, so the peak holds ``C`` steps of traces instead of ``T`` (about one more
+  forward pass of time).
+  """
+  if not remat_chunk:
+    stack = HiddenStack(synapses, num_conv, parent.lif)
+    nn.share_scope(parent, stack)
+    (_, counts), spikes = stack((None, None), x)
+    return spikes, counts
+  num_steps = x.shape[0]
+  if num_steps % remat_chunk:
+    raise ValueError(f"compute.remat_chunk={remat_chunk} must divide the {num_steps} time steps")
+  spans = x.reshape((num_steps // remat_chunk, remat_chunk) + x.shape[1:])
+  first = nn.remat(HiddenStack)(synapses, num_conv, parent.lif)
+  nn.share_scope(parent, first)
+  carry, spikes = first((None, None), spans[0])  # fixes the carry's shapes for the scan
+  if len(spans) > 1:
+    rest = nn.scan(nn.remat(HiddenStack), variable_broadcast="params",
+                   split_rngs={"params": False})(synapses, num_conv, parent.lif)
+    nn.share_scope(parent, rest)
+    carry, later = rest(carry, spans[1:])
+    spikes = jnp.concatenate([spikes, later.reshape((-1,) + later.shape[2:])])
+  return spikes, carry[1]
 
 
 class SpikingMLP(nn.Module):
@@ -140,19 +169,16 @@ class SpikingMLP(nn.Module):
   readout: str = "mean_current"
   lif: Callable[..., nn.Module] = LIF
   dtype: Any = jnp.float32  # of the matmuls and spikes; parameters stay float32
-  remat: bool = False       # see hidden_layer
+  remat_chunk: int = 0      # time steps per recomputed span; 0 = off (see hidden_spikes)
 
   @nn.compact
   def __call__(self, x):
     num_steps, batch = x.shape[:2]
-    h = x.reshape(num_steps, batch, -1)
-    counts = []
-    for i, width in enumerate(self.hidden):
-      dense = functools.partial(nn.Dense, width, dtype=self.dtype)
-      h = hidden_layer(self, dense, f"Dense_{i}", f"LIF_{i}", self.remat)(h)
-      counts.append(time_sum(h))
+    synapses = [functools.partial(nn.Dense, width, dtype=self.dtype) for width in self.hidden]
+    h, counts = hidden_spikes(self, synapses, 0, x.reshape(num_steps, batch, -1),
+                              self.remat_chunk)
     logits = Readout(self.num_classes, self.readout, self.lif, self.dtype)(h)
-    return logits.astype(jnp.float32), tuple(counts)
+    return logits.astype(jnp.float32), counts
 
   def synapse_fanouts(self, input_shape: Sequence[int]) -> list[np.ndarray]:
     """Per-neuron fan-out of the input and of each hidden layer."""
@@ -172,7 +198,7 @@ class SpikingConvNet(nn.Module):
   readout: str = "mean_current"
   lif: Callable[..., nn.Module] = LIF
   dtype: Any = jnp.float32  # of the convolutions, matmuls and spikes; parameters stay float32
-  remat: bool = False       # see hidden_layer
+  remat_chunk: int = 0      # time steps per recomputed span; 0 = off (see hidden_spikes)
 
   @nn.compact
   def __call__(self, x):
@@ -180,20 +206,16 @@ class SpikingConvNet(nn.Module):
       raise ValueError(f"model.channels {tuple(self.channels)} and model.strides "
                        f"{tuple(self.strides)} must have the same length")
     num_steps, batch = x.shape[:2]
-    h = x.reshape((num_steps, batch) + _as_image(x.shape[2:]))
-    counts = []
-    for i, (features, stride) in enumerate(zip(self.channels, self.strides)):
-      conv = functools.partial(nn.Conv, features, (self.kernel_size,) * 2, strides=stride,
-                               padding="SAME", dtype=self.dtype)
-      h = hidden_layer(self, conv, f"Conv_{i}", f"LIF_{i}", self.remat)(h)
-      counts.append(time_sum(h).reshape(batch, -1))
-    h = h.reshape(num_steps, batch, -1)
-    for j, width in enumerate(self.hidden):
-      dense = functools.partial(nn.Dense, width, dtype=self.dtype)
-      h = hidden_layer(self, dense, f"Dense_{j}", f"LIF_{len(self.channels) + j}", self.remat)(h)
-      counts.append(time_sum(h))
+    synapses = [functools.partial(nn.Conv, features, (self.kernel_size,) * 2, strides=stride,
+                                  padding="SAME", dtype=self.dtype)
+                for features, stride in zip(self.channels, self.strides)]
+    synapses += [functools.partial(nn.Dense, width, dtype=self.dtype) for width in self.hidden]
+    h, counts = hidden_spikes(self, synapses, len(self.channels),
+                              x.reshape((num_steps, batch) + _as_image(x.shape[2:])),
+                              self.remat_chunk)
+    h = h.reshape(num_steps, batch, -1)  # conv spikes when there is no dense layer
     logits = Readout(self.num_classes, self.readout, self.lif, self.dtype)(h)
-    return logits.astype(jnp.float32), tuple(counts)
+    return logits.astype(jnp.float32), counts
 
   def synapse_fanouts(self, input_shape: Sequence[int]) -> list[np.ndarray]:
     """Per-neuron fan-out of the input and of each hidden layer (exact, borders included)."""
@@ -261,16 +283,16 @@ def compute_dtype(name: str):
 
 def create(model_config, neuron_config, num_classes: int, compute_config) -> nn.Module:
   """The model named by ``model_config.name`` ("mlp" or "conv") with the ``config.compute``
-  scan unroll, dtype and remat."""
+  scan unroll, dtype and remat chunk."""
   if model_config.readout not in READOUTS:
     raise ValueError(f"model.readout={model_config.readout!r}; choose one of {READOUTS}")
   lif = lif_factory(**neuron_config, unroll=scan_unroll(compute_config.unroll))
   dtype = compute_dtype(compute_config.dtype)
   if model_config.name == "mlp":
     return SpikingMLP(tuple(model_config.hidden), num_classes, model_config.readout, lif, dtype,
-                      compute_config.remat)
+                      compute_config.remat_chunk)
   if model_config.name == "conv":
     return SpikingConvNet(tuple(model_config.channels), tuple(model_config.strides),
                           tuple(model_config.hidden), num_classes, model_config.kernel_size,
-                          model_config.readout, lif, dtype, compute_config.remat)
+                          model_config.readout, lif, dtype, compute_config.remat_chunk)
   raise ValueError(f"model.name={model_config.name!r}; choose 'mlp' or 'conv'")

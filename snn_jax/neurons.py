@@ -15,7 +15,7 @@ RESETS = ("subtract", "zero")
 
 def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract",
              surrogate: surrogate_lib.SpikeFn | None = None, detach_reset: bool = True,
-             unroll: int = 1) -> tuple[jax.Array, jax.Array]:
+             unroll: int = 1, v0: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
   """Runs LIF neurons over the leading time axis of ``currents``.
 
   Args:
@@ -27,6 +27,8 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
     detach_reset: if True the reset term uses ``stop_gradient(s)``, so no gradient
       flows through the reset.
     unroll: ``lax.scan`` unroll factor (speed only).
+    v0: the membrane before the first step (default 0), shaped like ``currents[0]``; a
+      run split into spans of time continues by passing on each span's last membrane.
 
   Returns:
     ``(spikes, membrane)``, both shaped like ``currents``; ``membrane`` is the
@@ -49,8 +51,10 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
     v = v - threshold * r if reset == "subtract" else v * (1.0 - r)
     return v, (x, v)
 
-  v0 = jnp.zeros(jnp.broadcast_shapes(currents.shape[1:], jnp.shape(beta), jnp.shape(threshold)),
-                 jnp.promote_types(currents.dtype, jnp.float32))
+  state_dtype = jnp.promote_types(currents.dtype, jnp.float32)
+  shape = jnp.broadcast_shapes(currents.shape[1:], jnp.shape(beta), jnp.shape(threshold))
+  v0 = jnp.zeros(shape, state_dtype) if v0 is None else jnp.broadcast_to(v0, shape).astype(
+      state_dtype)
   _, (x, membrane) = jax.lax.scan(step, v0, currents, unroll=unroll)
   return spike_fn(x).astype(currents.dtype), membrane
 

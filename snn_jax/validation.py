@@ -94,6 +94,10 @@ def check_config(config) -> None:
   _choice(config, "train.device_data", pipeline.DEVICE_DATA)
   _at_least(config, "compute.unroll", 0)
   _choice(config, "compute.dtype", tuple(models.COMPUTE_DTYPES))
+  _at_least(config, "compute.remat_chunk", 0)
+  if config.compute.remat_chunk and config.encoding.num_steps % config.compute.remat_chunk:
+    _fail("compute.remat_chunk", config.compute.remat_chunk,
+          f"must divide encoding.num_steps={config.encoding.num_steps} (0 = off)")
   _at_least(config, "train.device_data_max_mb", 0)
 
 

@@ -165,24 +165,43 @@ def _loss_and_grads(model, params, x):
 @pytest.mark.parametrize("overrides", [
     dict(name="mlp", hidden=(16, 12)),
     dict(name="conv", channels=(3,), strides=(2,), hidden=(8,)),
+    dict(name="conv", channels=(3, 4), strides=(2, 1), hidden=(), readout="spike_count"),
 ])
-def test_remat_and_unroll_keep_parameters_and_values(overrides):
-  c = base.base_config()
-  c.model.update(overrides)
+def test_remat_spans_and_unroll_keep_parameters_and_values(overrides):
+  """Remat spans of 1, 2, 3 and all 6 steps (one span, no scan) and a scan unroll give the same
+  parameter tree, loss and gradients, learnable neuron parameters included."""
+  def config(**compute):
+    c = base.base_config()
+    c.model.update(overrides)
+    c.neuron.learn_beta = c.neuron.learn_threshold = True
+    c.compute.update(compute)
+    return c
+  c = config()
   x = (jax.random.uniform(KEY, (6, 2, 6, 6)) < 0.4).astype(jnp.float32)
   plain = models.create(c.model, c.neuron, 10, c.compute)
   params = _init(plain, x)
   loss, grads = _loss_and_grads(plain, params, x)
-  for compute in (dict(remat=True), dict(unroll=3)):
-    c2 = base.base_config()
-    c2.model.update(overrides)
-    c2.compute.update(compute)
+  assert sum(float(n.sum()) for n in plain.apply({"params": params}, x)[1]) > 0  # it fires
+  for compute in (dict(remat_chunk=1), dict(remat_chunk=2), dict(remat_chunk=3),
+                  dict(remat_chunk=6), dict(unroll=3)):
+    c2 = config(**compute)
     variant = models.create(c2.model, c2.neuron, 10, c2.compute)
-    assert jax.tree.structure(_init(variant, x)) == jax.tree.structure(params)  # same names
+    variant_params = _init(variant, x)
+    assert jax.tree.structure(variant_params) == jax.tree.structure(params)  # same names
+    for a, b in zip(jax.tree.leaves(variant_params), jax.tree.leaves(params)):
+      np.testing.assert_array_equal(a, b)  # and the same initial values
     loss2, grads2 = _loss_and_grads(variant, params, x)
     np.testing.assert_allclose(loss2, loss, rtol=1e-5)
     for a, b in zip(jax.tree.leaves(grads2), jax.tree.leaves(grads)):
       np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_remat_chunk_must_divide_the_time_steps():
+  c = base.base_config()
+  c.compute.remat_chunk = 4
+  model = models.create(c.model, c.neuron, 10, c.compute)
+  with pytest.raises(ValueError, match="remat_chunk=4 must divide the 6 time steps"):
+    model.init(KEY, jnp.zeros((6, 2, 5)))
 
 
 def test_bfloat16_compute_keeps_float32_parameters_logits_and_counts():

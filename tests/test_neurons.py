@@ -54,6 +54,18 @@ def test_per_neuron_beta_broadcasts():
   assert not np.array_equal(s[..., 0], s[..., 2])  # the betas really differ
 
 
+@pytest.mark.parametrize("reset", ["subtract", "zero"])
+def test_a_run_split_in_two_continues_from_the_carried_membrane(reset):
+  currents = jax.random.uniform(jax.random.PRNGKey(2), (10, 3), maxval=0.8)
+  s, v = neurons.lif_scan(currents, beta=0.9, reset=reset)
+  s1, v1 = neurons.lif_scan(currents[:4], beta=0.9, reset=reset)
+  s2, v2 = neurons.lif_scan(currents[4:], beta=0.9, reset=reset, v0=v1[-1])
+  np.testing.assert_array_equal(jnp.concatenate([s1, s2]), s)
+  np.testing.assert_allclose(jnp.concatenate([v1, v2]), v, rtol=1e-6)
+  assert s[4:].sum() > 0 and not np.array_equal(s2, neurons.lif_scan(currents[4:], beta=0.9,
+                                                                     reset=reset)[0])
+
+
 def test_unknown_reset_raises():
   with pytest.raises(ValueError, match="soft"):
     neurons.lif_scan(jnp.ones((3, 1)), beta=0.9, reset="soft")
