@@ -65,10 +65,12 @@ def default_config() -> ml_collections.ConfigDict:
   c.optim.b2 = 0.999
   c.optim.eps = 1e-8
   c.optim.grad_clip = 0.0         # global-norm clip over all parameters; 0 = off
+  c.optim.weight_decay = 0.0      # decoupled (AdamW) decay of the synaptic kernels, not biases
+                                  # or neuron parameters: each step also w -= lr * decay * w
   # Parameter groups (optax.multi_transform): synaptic weights and biases, and the learnable
   # neuron parameters (neuron.learn_beta / learn_threshold). Each group's gradient is clipped
-  # (global norm within the group; 0 = off) and turned into an Adam direction, which is scaled
-  # by lr_scale and zeroed in the phases where the group does not train; the step then
+  # (global norm within the group; 0 = off) and turned into an Adam direction (plus the weight
+  # decay for the weights group), which is scaled by lr_scale and zeroed in the phases where the group does not train; the step then
   # applies -learning_rate of the phase.
   for group in ("weights", "neuron"):
     c.optim[group] = ml_collections.ConfigDict()

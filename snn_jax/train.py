@@ -105,7 +105,6 @@ def phase_values(hparams: dict, step: jax.Array) -> dict:
 
 
 NEURON_PARAMS = ("beta", "threshold")  # LIF.param names; every other leaf is a weight or bias
-PARAM_GROUPS = ("weights", "neuron")    # each has its optim.<group> config
 
 
 def param_labels(params) -> Any:
@@ -127,22 +126,31 @@ def train_in_phases(train_phase1: bool,
   return optax.GradientTransformationExtraArgs(lambda params: optax.EmptyState(), update)
 
 
+def kernels(params) -> Any:
+  """True for synaptic weight matrices and conv kernels (the leaves named ``kernel``)."""
+  return jax.tree_util.tree_map_with_path(lambda path, _: path[-1].key == "kernel", params)
+
+
 def make_optimizer(optim_config) -> optax.GradientTransformationExtraArgs:
   """Per parameter group (``optax.multi_transform`` over :func:`param_labels`): clip, Adam's
-  update direction, ``lr_scale``, phase gate. An optional global-norm clip over all gradients
-  comes first. The step applies ``-learning_rate`` and passes ``phase=`` to ``update``."""
+  update direction, decoupled weight decay of the kernels (AdamW: ``+ weight_decay * w``),
+  ``lr_scale``, phase gate. An optional global-norm clip over all gradients comes first. The
+  step applies ``-learning_rate`` and passes ``phase=`` to ``update``."""
 
-  def group(group_config):
+  def group(group_config, decay: float = 0.0):
     clip = group_config.grad_clip
     parts = [optax.clip_by_global_norm(clip)] if clip > 0 else []
+    parts.append(optax.scale_by_adam(b1=optim_config.b1, b2=optim_config.b2,
+                                     eps=optim_config.eps))
+    if decay > 0:
+      parts.append(optax.add_decayed_weights(decay, mask=kernels))
     return optax.chain(*parts,
-                       optax.scale_by_adam(b1=optim_config.b1, b2=optim_config.b2,
-                                           eps=optim_config.eps),
                        optax.scale(group_config.lr_scale),
                        train_in_phases(group_config.train_phase1, group_config.train_phase2))
 
-  groups = optax.multi_transform({name: group(optim_config[name]) for name in PARAM_GROUPS},
-                                 param_labels)
+  groups = optax.multi_transform(
+      {"weights": group(optim_config.weights, optim_config.weight_decay),
+       "neuron": group(optim_config.neuron)}, param_labels)
   if optim_config.grad_clip > 0:
     return optax.chain(optax.clip_by_global_norm(optim_config.grad_clip), groups)
   return groups

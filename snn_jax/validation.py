@@ -83,6 +83,7 @@ def check_config(config) -> None:
     _in_range(config, key, 0, 1)
   _at_least(config, "optim.eps", 0)
   _at_least(config, "optim.grad_clip", 0)
+  _at_least(config, "optim.weight_decay", 0)
   for key in ("train.epochs", "train.batch_size", "train.eval_batch_size",
               "train.log_every_steps"):
     _at_least(config, key, 1)

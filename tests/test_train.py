@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 
+from flax import traverse_util
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -351,6 +352,26 @@ def test_default_parameter_groups_reproduce_plain_adam():
                                                     losses.options_from_config(c.loss)),
                          plain_state)[-1]
   jax.tree.map(np.testing.assert_array_equal, grouped.params, reference.params)
+
+
+def test_weight_decay_is_adamw_on_the_kernels_only():
+  c = small_config()
+  c.neuron.learn_beta = True
+  c.optim.weight_decay = 0.5
+  params = train.Experiment(c).init_state().params
+  grads = jax.tree.map(lambda p: jnp.full_like(p, 0.01), params)
+  is_kernel = traverse_util.unflatten_dict(
+      {path: path[-1] == "kernel" for path in traverse_util.flatten_dict(params)})
+  adamw = optax.chain(optax.scale_by_adam(b1=0.9, b2=0.999, eps=1e-8),
+                      optax.add_decayed_weights(0.5, mask=lambda _: is_kernel))
+  adam = optax.scale_by_adam(b1=0.9, b2=0.999, eps=1e-8)
+  decayed = train.make_optimizer(c.optim)
+  updates, _ = decayed.update(grads, decayed.init(params), params, phase=1)
+  for reference in (adamw, adam):
+    expected, _ = reference.update(grads, reference.init(params), params)
+    same = jax.tree.map(lambda u, e: bool(np.allclose(u, e, rtol=1e-6, atol=0)), updates,
+                        expected)
+    assert same == jax.tree.map(lambda k: reference is adamw or not k, is_kernel)
 
 
 def test_frozen_parameter_groups_do_not_move():
