@@ -110,6 +110,7 @@ def test_load_run_without_checkpoints_names_the_folder(tmp_path):
     checkpoint.load_run(str(tmp_path / "nothing"))
 
 
+@pytest.mark.slow
 def test_sweep_chunk_resumes_from_its_common_step(tmp_path, capsys):
   c = tiny_config()
   c.train.checkpoint_every_steps, c.train.checkpoints_to_keep = 2, 10

@@ -108,6 +108,7 @@ def test_rerun_reads_finished_runs_back_and_redoes_missing_ones(finished):
   assert text.count("<!-- generated: tiny -->") == 1 and "over 3 invocation(s)" in text
 
 
+@pytest.mark.slow
 def test_changed_config_is_retrained_not_reused(tmp_path):
   s = tiny_suite()
   group = suite.depth_groups(s, str(tmp_path))[0]

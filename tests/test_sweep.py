@@ -76,6 +76,7 @@ def test_report_files(four_member_sweep):
   assert not any(r["pareto"] for r in rows if not health.is_usable(r))
 
 
+@pytest.mark.slow
 def test_nan_member_does_not_disturb_the_others(four_member_sweep, tmp_path):
   _, rows = four_member_sweep
   clean = [r for r in rows if r["seed"] == 0]  # the members of the same two lambdas, seed 0

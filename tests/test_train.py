@@ -278,6 +278,7 @@ def test_non_finite_loss_stops_naming_the_step_it_happened(tmp_path):
   assert logged[-1]["step"] == 4 and not math.isfinite(logged[-1]["total"])
 
 
+@pytest.mark.slow
 def test_exploding_loss_stops_a_single_run(tmp_path):
   c = small_config()
   c.phase1.learning_rate = 1e6  # finite but wild: cross-entropy grows by orders of magnitude
