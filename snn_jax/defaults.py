@@ -70,8 +70,8 @@ def default_config() -> ml_collections.ConfigDict:
   # Parameter groups (optax.multi_transform): synaptic weights and biases, and the learnable
   # neuron parameters (neuron.learn_beta / learn_threshold). Each group's gradient is clipped
   # (global norm within the group; 0 = off) and turned into an Adam direction (plus the weight
-  # decay for the weights group), which is scaled by lr_scale and zeroed in the phases where the group does not train; the step then
-  # applies -learning_rate of the phase.
+  # decay for the weights group), which is scaled by lr_scale and zeroed in the phases where
+  # the group does not train; the step then applies -learning_rate of the phase.
   for group in ("weights", "neuron"):
     c.optim[group] = ml_collections.ConfigDict()
     c.optim[group].lr_scale = 1.0
