@@ -19,6 +19,8 @@ def default_config() -> ml_collections.ConfigDict:
   c.data.train_size = 0           # first N training examples (0 = all)
   c.data.test_size = 0            # first N test examples (0 = all)
   c.data.shuffle_seed = 0         # data order, separate from `seed` so sweeps share one stream
+  c.data.random_shift = 0         # training images move by up to this many pixels along each
+                                  # axis, drawn per image and step (zero fill); 0 = off
 
   c.encoding = ml_collections.ConfigDict()
   c.encoding.name = "rate"        # rate | latency | direct

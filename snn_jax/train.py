@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from snn_jax import augment
 from snn_jax import checkpoint
 from snn_jax import data as data_lib
 from snn_jax import encoding as encoding_lib
@@ -166,11 +167,15 @@ def create_train_state(config, model, tx, example_images: np.ndarray, encode,
                     hparams=phase_hparams(config, steps_per_epoch))
 
 
-def make_train_step(model, tx, encode, options: dict) -> Callable:
-  """``train_step(state, images, labels) -> (state, metrics)``, pure and unjitted."""
+def make_train_step(model, tx, encode, options: dict, random_shift: int = 0) -> Callable:
+  """``train_step(state, images, labels) -> (state, metrics)``, pure and unjitted; with
+  ``random_shift > 0`` each image first moves by up to that many pixels (:mod:`augment`)."""
 
   def train_step(state: TrainState, images, labels):
     key, encode_key = jax.random.split(state.key)
+    if random_shift:
+      encode_key, shift_key = jax.random.split(encode_key)
+      images = augment.random_shift(images, shift_key, random_shift)
     x = encode(images, key=encode_key)
     values = phase_values(state.hparams, state.step)
 
@@ -246,7 +251,8 @@ class Experiment:
     self.steps_per_epoch = data_lib.steps_per_epoch(len(self.dataset.train_labels),
                                                     config.train.batch_size)
     self.train_step = make_train_step(self.model, self.tx, self.encode,
-                                      losses.options_from_config(config.loss))
+                                      losses.options_from_config(config.loss),
+                                      config.data.random_shift)
     self.eval_step = make_eval_step(self.model, self.encode)
     self.fanouts = self.model.synapse_fanouts(self.dataset.train_images.shape[1:])
 

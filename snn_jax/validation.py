@@ -58,7 +58,7 @@ def check_config(config) -> None:
   """Raises :class:`ConfigError` for the first value of ``config`` that cannot train."""
   _choice(config, "data.name", DATASETS)
   _choice(config, "data.source", SOURCES)
-  for key in ("data.train_size", "data.test_size"):
+  for key in ("data.train_size", "data.test_size", "data.random_shift"):
     _at_least(config, key, 0)
   _choice(config, "encoding.name", tuple(encoding_lib.ENCODERS))
   _at_least(config, "encoding.num_steps", 1)

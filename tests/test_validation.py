@@ -41,6 +41,7 @@ BAD_VALUES = [  # (key, value, words the message must hold besides key and value
     ("train.phase1_epochs", -1, "[0, 20]"),
     ("train.divergence_factor", 0.5, "> 1"),
     ("data.train_size", -1, ">= 0"),
+    ("data.random_shift", -1, ">= 0"),
     ("optim.weight_decay", -0.1, ">= 0"),
     ("compute.remat_chunk", -1, ">= 0"),
     ("compute.remat_chunk", 7, "must divide encoding.num_steps"),
