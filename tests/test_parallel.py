@@ -34,7 +34,7 @@ def run(exp, mesh, device_data):
       source_shard_shapes=[[list(s.data.shape) for s in a.addressable_shards]
                            for a in source if isinstance(a, jax.Array)])
 
-c = small_config()
+c = small_config(data__random_shift=1)  # the shifts are drawn on a sharded batch too
 exp = train.Experiment(c)
 out = {"devices": exp.mesh.size}
 four, one = exp.mesh, Mesh(np.array(jax.devices()[:1]), (parallel.BATCH_AXIS,))
