@@ -105,7 +105,7 @@ def batch_data(case: Case, seed: int = 0):
 
 # --- snn-jax -------------------------------------------------------------------------------
 
-def snn_jax_step(case: Case, compute: dict) -> Callable[[], None]:
+def snn_jax_step(case: Case, compute: dict, random_shift: int = 0) -> Callable[[], None]:
   c = base.base_config()
   c.encoding.num_steps = case.num_steps
   c.model.hidden = case.hidden
@@ -119,7 +119,7 @@ def snn_jax_step(case: Case, compute: dict) -> Callable[[], None]:
   state = train.stack([train.create_train_state(c, model, tx, images[:1], encode, 100)])
   # as Experiment.members_train_step: what train_members runs, also for a single run
   options = losses.options_from_config(c.loss)
-  step = jax.jit(jax.vmap(train.make_train_step(model, tx, encode, options),
+  step = jax.jit(jax.vmap(train.make_train_step(model, tx, encode, options, random_shift),
                           in_axes=(0, None, None)), donate_argnums=0)
   images, labels = jnp.asarray(images), jnp.asarray(labels)
   holder = [state]

@@ -30,7 +30,7 @@ from snn_jax import train
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("part", "encoding",
-                  ["encoding", "knobs", "remat", "conv_profile", "conv_members", "fused"],
+                  ["encoding", "knobs", "remat", "conv_profile", "conv_members", "fused", "shift"],
                   "Which measurement.")
 flags.DEFINE_integer("parts_rounds", 5, "Timed calls per variant.")
 flags.DEFINE_multi_integer("remat_num_steps", [50, 100, 200], "remat: the T values.")
@@ -71,6 +71,15 @@ def knobs_part():
     pass  # outside .venv-peers
   print("fc 784-256x4-10, batch 128, T = 25:")
   alternate(runs, FLAGS.parts_rounds)
+
+
+def shift_part():
+  """784-256x4-10, batch 128, T = 25: the train step without and with random shifts of up to
+  2 pixels (data.random_shift)."""
+  case = peers.Case("fc", 128, 25, (28, 28), (256,) * 4)
+  print("fc 784-256x4-10, batch 128, T = 25, train step:")
+  alternate({f"random_shift {s}": peers.snn_jax_step(case, {}, random_shift=s) for s in (0, 2)},
+            FLAGS.parts_rounds)
 
 
 def fc_step(num_steps: int, remat_chunk: int):
@@ -207,7 +216,7 @@ def main(argv):
   print(f"device: {jax.devices()[0].device_kind}; CPU: {peers.cpu_model()}")
   parts = {"encoding": encoding_part, "knobs": knobs_part, "remat": remat_part,
            "conv_profile": conv_profile_part, "conv_members": conv_members_part,
-           "fused": fused_part}
+           "fused": fused_part, "shift": shift_part}
   parts[FLAGS.part]()
 
 
