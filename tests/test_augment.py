@@ -1,6 +1,6 @@
 """Random shifts of the training images: each output is its image moved by one offset in
-{-s, ..., s}^2 with zero fill, offsets uniform over images, and the train step encodes the
-shifted images."""
+{-s, ..., s}^2 with zero fill, offsets uniform over images, colour channels moved together,
+and the train step encodes the shifted images."""
 import itertools
 
 import jax
@@ -37,6 +37,14 @@ def test_each_image_moves_by_one_uniform_offset_with_zero_fill():
   expected = num_images / len(offsets)  # 60 each; a 5-sigma band is +-39
   assert all(abs(n - expected) < 0.65 * expected for n in counts.values()), counts
   assert np.array_equal(augment.random_shift(images, jax.random.PRNGKey(1), 0), images)
+
+
+def test_colour_channels_move_together():
+  images = np.random.default_rng(0).integers(1, 256, (16, 7, 9, 3), dtype=np.uint8)
+  out = np.asarray(augment.random_shift(images, jax.random.PRNGKey(2), 2))
+  for c in range(3):  # the offsets depend on the key and batch size only
+    one = augment.random_shift(images[..., c], jax.random.PRNGKey(2), 2)
+    np.testing.assert_array_equal(out[..., c], one)
 
 
 def test_train_step_encodes_the_shifted_images_and_nothing_else_changes():
