@@ -9,6 +9,8 @@ import shutil
 import sys
 from typing import NamedTuple
 
+from snn_jax import defaults
+
 LOCK_FILE = ".lock"
 _held = {}  # realpath of a locked workdir -> [open lock file, depth]: re-entrant in one process
 
@@ -73,9 +75,24 @@ def flatten(tree: dict, prefix: str = "") -> dict:
   return out
 
 
+# Keys that runs of older versions saved and the library no longer has, with the value that
+# means what today's code does (runs that stored another value differ).
+RETIRED_KEYS = {"compute.remat": False}  # per-layer remat; now compute.remat_chunk (0 = off)
+
+
 def config_differences(saved: dict, config) -> list[str]:
-  """Dotted keys whose values differ between a saved config.json and ``config``."""
+  """Dotted keys whose values differ between a saved config.json and ``config``. A key added
+  to the library after the run was saved counts as equal while ``config`` holds its default
+  (keys are added with the default that keeps the old behaviour); a retired key, while the run
+  saved its RETIRED_KEYS value."""
   a, b = flatten(saved), flatten(json.loads(config.to_json_best_effort()))
+  library_defaults = flatten(json.loads(defaults.default_config().to_json_best_effort()))
+  for key in b.keys() - a.keys():
+    if key in library_defaults:
+      a[key] = library_defaults[key]
+  for key in a.keys() - b.keys():
+    if key in RETIRED_KEYS:
+      b[key] = RETIRED_KEYS[key]
   return sorted(k for k in a.keys() | b.keys() if a.get(k, "<missing>") != b.get(k, "<missing>"))
 
 

@@ -160,3 +160,14 @@ def test_lock_is_reentrant_in_one_process(tmp_path):
     with workdir_lib.lock(str(tmp_path)):
       pass
     assert open(tmp_path / ".lock").read().strip() == str(os.getpid())
+
+
+def test_runs_saved_before_a_key_existed_match_its_default():
+  config = small_config()
+  saved = json.loads(config.to_json_best_effort())
+  del saved["data"]["random_shift"], saved["compute"]["remat_chunk"]  # added since
+  saved["compute"]["remat"] = False  # retired: what remat_chunk = 0 does now
+  assert workdir_lib.config_differences(saved, config) == []
+  config.data.random_shift = 2
+  saved["compute"]["remat"] = True
+  assert workdir_lib.config_differences(saved, config) == ["compute.remat", "data.random_shift"]
