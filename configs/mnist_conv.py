@@ -7,7 +7,7 @@ a GPU: on the 2-core CPU it trains at only ~13 samples/s (about 2.5 h for the 2 
 Measured on an NVIDIA H200 (jax 0.11.2, rate spikes then drawn from 32-bit uniforms), seed 0:
 96.61%, 1.04 spikes/neuron (by layer 1.01 / 1.05 / 1.15 / 1.30), 0.19 excess, 0.0% silent,
 14.6 s of training at ~9,800 samples/s.
-No-penalty baseline: configs/mnist_conv_baseline.py (99.30 +- 0.08% over 3 seeds on an H200).
+No-penalty baseline: configs/mnist_conv_baseline.py (99.30 +- 0.06% over 3 seeds on an H200).
 """
 from configs import mnist_fc
 

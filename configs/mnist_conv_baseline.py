@@ -7,9 +7,9 @@ image moved by up to 2 pixels along each axis. Meant for a GPU.
       --workdir runs/mnist_conv_baseline
 
 Measured on one H200 (jax 0.11.2), all 60k/10k images, seeds 0, 1, 2 (members one after
-another, 133 s of training beside two FC sweeps): 99.30 +- 0.08% (99.25 / 99.27 / 99.39) at
+another, 133 s of training beside two FC sweeps): 99.30 +- 0.06% (99.25 / 99.27 / 99.39) at
 1.40 spikes/neuron (1.21 / 1.55 / 1.70 / 8.85 by layer), 9.3% silent, nearly all in the conv
-layers (6-11% of each). Without the shifts (one H100, seed 0): 99.12% at 1.43. docs/RESULTS.md.
+layers (5-11% of each). Without the shifts (one H100, seed 0): 99.12% at 1.43. docs/RESULTS.md.
 """
 from configs import mnist_conv
 

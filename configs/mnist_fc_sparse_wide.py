@@ -11,9 +11,10 @@ together with lambda 0.1, 140 s): 98.41 +- 0.10% at 0.288 spikes/neuron (0.30 / 
 0.51 by layer), 0.2% silent. At lambda 0.1: 97.85 +- 0.04% at 0.216, 1.1% silent. Per sample
 the wider net fires more spikes in all (1,181 against 349 for the 256-wide recipe) and does 15x
 the synaptic operations (684k), so per docs/METHOD.md's energy model it costs 4.9x the
-256-wide recipe (2.5 against 0.52 uJ): the win is in spikes per neuron, not in energy
-(docs/RESULTS.md). On the quiet 2-core CPU it trains at ~310 samples/s, 7.7x slower than
-mnist_fc_sparse.py (~2,370): about 65 minutes for the 20 epochs.
+256-wide recipe (2.5 against 0.52 uJ): the win is in spikes per neuron, not in energy. With
+--config.model.hidden='(512,512,512,512)': 98.01 +- 0.22% at 0.323, 1.1 uJ (docs/RESULTS.md).
+On the quiet 2-core CPU it trains at ~310 samples/s, 7.7x slower than mnist_fc_sparse.py
+(~2,370): about 65 minutes for the 20 epochs.
 """
 from configs import mnist_fc_sparse
 
