@@ -6,6 +6,7 @@ r"""The measurements behind the speed knobs (docs/BENCHMARKS.md), one part per r
   python -m benchmarks.speed_parts --part=conv_profile  # conv step: forward vs backward vs floor
   python -m benchmarks.speed_parts --part=conv_members  # K conv members: vmap vs one by one
   python -m benchmarks.speed_parts --part=fused         # fc gradient: layer by layer vs fused
+  python -m benchmarks.speed_parts --part=lif_backward  # fc: LIF backward as loop vs matmul
 
 Compared variants run alternately in this one process (median of --rounds).
 """
@@ -30,7 +31,8 @@ from snn_jax import train
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("part", "encoding",
-                  ["encoding", "knobs", "remat", "conv_profile", "conv_members", "fused", "shift"],
+                  ["encoding", "knobs", "remat", "conv_profile", "conv_members", "fused", "shift",
+                   "lif_backward"],
                   "Which measurement.")
 flags.DEFINE_integer("parts_rounds", 5, "Timed calls per variant.")
 flags.DEFINE_multi_integer("remat_num_steps", [50, 100, 200], "remat: the T values.")
@@ -63,7 +65,8 @@ def knobs_part():
   """784-256x4-10, batch 128, T = 25: our step under each compute knob, floor and Spyx."""
   case = peers.Case("fc", 128, 25, (28, 28), (256,) * 4)
   runs = {f"snn-jax {knobs}": peers.snn_jax_step(case, knobs)
-          for knobs in ({}, {"unroll": 2}, {"unroll": 5}, {"dtype": "bfloat16"})}
+          for knobs in ({}, {"unroll": 2}, {"unroll": 5}, {"dtype": "bfloat16"},
+                        {"lif_backward": "matmul"})}
   runs["floor"] = peers.floor_step(case)
   try:
     runs["spyx"] = peers.spyx_step(case)
@@ -211,12 +214,36 @@ def fused_part(widths=(784, 256, 256, 256, 256, 10), num_steps: int = 25, batch:
             FLAGS.parts_rounds)
 
 
+def lif_backward_part(num_steps: int = 25, batch: int = 128):
+  """784-256x4-10: compute.lif_backward "loop" vs "matmul", in the model's loss gradient on a
+  fixed spike input and in the whole train step (rate encoding in the step)."""
+  case = peers.Case("fc", batch, 25, (28, 28), (256,) * 4)
+  _, labels, spikes = peers.batch_data(case)
+  x, labels = jnp.asarray(spikes).reshape(num_steps, batch, -1), jnp.asarray(labels)
+  runs = {}
+  for backward in neurons.BACKWARDS:
+    c = base.base_config()
+    c.model.hidden, c.compute.lif_backward = case.hidden, backward
+    model = models.create(c.model, c.neuron, 10, c.compute)
+    params = model.init(jax.random.PRNGKey(0), x)["params"]
+
+    def loss(p, model=model):
+      return optax.softmax_cross_entropy_with_integer_labels(
+          model.apply({"params": p}, x)[0], labels).mean()
+    grad = jax.jit(jax.grad(loss))
+    runs[f"loss gradient, {backward}"] = (
+        lambda grad=grad, params=params: jax.block_until_ready(grad(params)))
+    runs[f"train step, {backward}"] = peers.snn_jax_step(case, {"lif_backward": backward})
+  print(f"784-256x4-10, batch {batch}, T = {num_steps}:")
+  alternate(runs, FLAGS.parts_rounds)
+
+
 def main(argv):
   del argv
   print(f"device: {jax.devices()[0].device_kind}; CPU: {peers.cpu_model()}")
   parts = {"encoding": encoding_part, "knobs": knobs_part, "remat": remat_part,
            "conv_profile": conv_profile_part, "conv_members": conv_members_part,
-           "fused": fused_part, "shift": shift_part}
+           "fused": fused_part, "shift": shift_part, "lif_backward": lif_backward_part}
   parts[FLAGS.part]()
 
 

@@ -45,6 +45,7 @@ class LIF(nn.Module):
   learn_beta: bool = False
   learn_threshold: bool = False
   unroll: int = 1
+  backward: str = "loop"
 
   @nn.compact
   def __call__(self, currents, v0=None):
@@ -55,7 +56,7 @@ class LIF(nn.Module):
       threshold = self.param("threshold", nn.initializers.constant(threshold), ())
     return neurons.lif_scan(currents, beta=beta, threshold=threshold, reset=self.reset,
                             surrogate=self.surrogate, detach_reset=self.detach_reset,
-                            unroll=self.unroll, v0=v0)
+                            unroll=self.unroll, v0=v0, backward=self.backward)
 
 
 class Readout(nn.Module):
@@ -249,14 +250,17 @@ def _conv_input_uses(hw: tuple, kernel_size: int, stride: int) -> np.ndarray:
 
 
 def lif_factory(*, beta, threshold, reset, detach_reset, surrogate, surrogate_scale,
-                learn_beta, learn_threshold, unroll: int = 1) -> Callable[..., nn.Module]:
-  """``functools.partial(LIF, ...)`` from the ``config.neuron`` fields and a scan unroll."""
+                learn_beta, learn_threshold, unroll: int = 1,
+                backward: str = "loop") -> Callable[..., nn.Module]:
+  """``functools.partial(LIF, ...)`` from the ``config.neuron`` fields, a scan unroll and the
+  backward pass (``compute.lif_backward``)."""
   if reset not in neurons.RESETS:
     raise ValueError(f"neuron.reset={reset!r}; choose one of {neurons.RESETS}")
   return functools.partial(LIF, beta=beta, threshold=threshold, reset=reset,
                            detach_reset=detach_reset,
                            surrogate=surrogate_lib.get(surrogate, surrogate_scale),
-                           learn_beta=learn_beta, learn_threshold=learn_threshold, unroll=unroll)
+                           learn_beta=learn_beta, learn_threshold=learn_threshold, unroll=unroll,
+                           backward=backward)
 
 
 # compute.unroll = 0 ("auto"): the LIF scan's unroll per backend. GPU: unroll 5 took the
@@ -283,10 +287,11 @@ def compute_dtype(name: str):
 
 def create(model_config, neuron_config, num_classes: int, compute_config) -> nn.Module:
   """The model named by ``model_config.name`` ("mlp" or "conv") with the ``config.compute``
-  scan unroll, dtype and remat chunk."""
+  scan unroll, LIF backward pass, dtype and remat chunk."""
   if model_config.readout not in READOUTS:
     raise ValueError(f"model.readout={model_config.readout!r}; choose one of {READOUTS}")
-  lif = lif_factory(**neuron_config, unroll=scan_unroll(compute_config.unroll))
+  lif = lif_factory(**neuron_config, unroll=scan_unroll(compute_config.unroll),
+                    backward=compute_config.lif_backward)
   dtype = compute_dtype(compute_config.dtype)
   if model_config.name == "mlp":
     return SpikingMLP(tuple(model_config.hidden), num_classes, model_config.readout, lif, dtype,

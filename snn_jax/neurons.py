@@ -4,18 +4,30 @@
     s[t] = H(v[t] - theta)
     v[t] <- v[t] - theta * s[t]     reset "subtract"
     v[t] <- v[t] * (1 - s[t])       reset "zero"
+
+With a detached subtract reset (the default) the backward pass is linear in time,
+
+    G[t] = e[t] + beta G[t+1],   dL/dI[t] = G[t],   e[t] = H'(x[t]) dL/ds[t] + dL/dv[t],
+
+so ``backward="matmul"`` runs it as a product with the ``[T, T]`` matrix ``beta^(u - t)``
+(u >= t), one matmul per block of up to ``BACKWARD_BLOCK`` steps, instead of JAX's reverse loop.
 """
+import functools
+
 import jax
 import jax.numpy as jnp
 
 from snn_jax import surrogate as surrogate_lib
 
 RESETS = ("subtract", "zero")
+BACKWARDS = ("loop", "matmul")
+BACKWARD_BLOCK = 32  # time steps per matmul of the detached-subtract backward pass
 
 
 def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract",
              surrogate: surrogate_lib.SpikeFn | None = None, detach_reset: bool = True,
-             unroll: int = 1, v0: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
+             unroll: int = 1, v0: jax.Array | None = None,
+             backward: str = "loop") -> tuple[jax.Array, jax.Array]:
   """Runs LIF neurons over the leading time axis of ``currents``.
 
   Args:
@@ -29,6 +41,9 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
     unroll: ``lax.scan`` unroll factor (speed only).
     v0: the membrane before the first step (default 0), shaped like ``currents[0]``; a
       run split into spans of time continues by passing on each span's last membrane.
+    backward: "loop" (JAX differentiates the scan) or "matmul" (the module docstring's
+      blocked product; used with reset "subtract", detach_reset and scalar beta and
+      threshold, otherwise the loop). The same gradients up to rounding (speed only).
 
   Returns:
     ``(spikes, membrane)``, both shaped like ``currents``; ``membrane`` is the
@@ -38,6 +53,8 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
   """
   if reset not in RESETS:
     raise ValueError(f"unknown reset {reset!r}; choose one of {RESETS}")
+  if backward not in BACKWARDS:
+    raise ValueError(f"unknown backward {backward!r}; choose one of {BACKWARDS}")
   spike_fn = surrogate or surrogate_lib.fast_sigmoid()
 
   # The scan stacks x = v - theta and the spikes are taken from it afterwards, on all steps at
@@ -55,8 +72,77 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
   shape = jnp.broadcast_shapes(currents.shape[1:], jnp.shape(beta), jnp.shape(threshold))
   v0 = jnp.zeros(shape, state_dtype) if v0 is None else jnp.broadcast_to(v0, shape).astype(
       state_dtype)
+  if (backward == "matmul" and reset == "subtract" and detach_reset and jnp.ndim(beta) == 0
+      and jnp.ndim(threshold) == 0 and currents.ndim > 1 and currents.shape[1:] == shape):
+    return _detached_subtract(spike_fn, unroll, currents, jnp.asarray(beta, state_dtype),
+                              jnp.asarray(threshold, state_dtype), v0)
   _, (x, membrane) = jax.lax.scan(step, v0, currents, unroll=unroll)
   return spike_fn(x).astype(currents.dtype), membrane
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1))
+def _detached_subtract(spike_fn, unroll, currents, beta, threshold, v0):
+  """lif_scan with a detached subtract reset and scalar beta and threshold."""
+  return _detached_subtract_fwd(spike_fn, unroll, currents, beta, threshold, v0)[0]
+
+
+def _detached_subtract_fwd(spike_fn, unroll, currents, beta, threshold, v0):
+  def step(v, current):
+    v = beta * v + current
+    x = v - threshold
+    return v - threshold * spike_fn(x), x
+
+  last, x = jax.lax.scan(step, v0, currents, unroll=unroll)
+  spikes = spike_fn(x)
+  # Only x is stacked: the membranes are x + theta (1 - s) (the last one as the loop left it),
+  # computed here only if the caller uses them.
+  membrane = jnp.concatenate([x[:-1] + threshold * (1.0 - spikes[:-1]), last[None]])
+  return (spikes.astype(currents.dtype), membrane), (x, beta, threshold, v0)
+
+
+def _detached_subtract_bwd(spike_fn, unroll, residuals, grads):
+  """Gradients w.r.t. currents, beta, threshold and v0 from those of spikes and membranes."""
+  del unroll
+  x, beta, threshold, v0 = residuals
+  g_spikes, g_membrane = grads
+  spikes, pull = jax.vjp(spike_fn, x)
+  d_x = pull(g_spikes.astype(x.dtype))[0]
+  g = _discounted_future_sums(d_x + g_membrane, beta)  # dL/dv[t] before the reset
+  # v after the reset of step t-1 is x[t-1] + theta (1 - s[t-1]); that of step -1 is v0
+  previous = jnp.concatenate([v0[None], x[:-1] + threshold * (1.0 - spikes[:-1])])
+  d_beta = jnp.sum(g * previous)
+  d_threshold = -jnp.sum(d_x) - jnp.sum(spikes * (g - d_x))  # via x, and via the reset
+  # the spikes, and so their cotangent, have the dtype of the currents
+  return g.astype(g_spikes.dtype), d_beta, d_threshold, beta * g[0]
+
+
+_detached_subtract.defvjp(_detached_subtract_fwd, _detached_subtract_bwd)
+
+
+def _discounted_future_sums(e: jax.Array, beta: jax.Array) -> jax.Array:
+  """``G[t] = sum_{u >= t} beta^(u - t) e[u]`` over the leading axis of ``e`` ``[T, ...]``:
+  one ``[C, C]`` matmul per block of C <= BACKWARD_BLOCK steps, the blocks joined by a reverse
+  scan that carries ``G`` at each block's first step."""
+  num_steps, rest = e.shape[0], e.shape[1:]
+  block = min(num_steps, BACKWARD_BLOCK)
+  num_blocks = -(-num_steps // block)
+  lag = jnp.arange(block)[None, :] - jnp.arange(block)[:, None]  # u - t
+  powers = jnp.where(lag >= 0, beta ** jnp.maximum(lag, 0).astype(beta.dtype), 0.0)
+  if num_blocks == 1:
+    return jax.lax.dot_general(powers, e, (((1,), (0,)), ((), ())),
+                               precision=jax.lax.Precision.HIGHEST)
+  e = jnp.pad(e.reshape(num_steps, -1), ((0, num_blocks * block - num_steps), (0, 0)))
+  within = jnp.einsum("tu,buk->btk", powers, e.reshape(num_blocks, block, -1),
+                      precision=jax.lax.Precision.HIGHEST)
+  if num_blocks > 1:
+    to_next = beta ** (block - jnp.arange(block)).astype(beta.dtype)  # t -> next block's start
+
+    def join(later_first, block_sums):
+      sums = block_sums + to_next[:, None] * later_first
+      return sums[0], sums
+
+    _, within = jax.lax.scan(join, jnp.zeros_like(within[0, 0]), within, reverse=True)
+  return within.reshape(-1, *rest)[:num_steps]
 
 
 def leaky_integrate(currents: jax.Array, *, beta) -> jax.Array:

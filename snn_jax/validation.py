@@ -94,6 +94,7 @@ def check_config(config) -> None:
   _in_range(config, "train.collapse_margin", 0, 1)
   _choice(config, "train.device_data", pipeline.DEVICE_DATA)
   _at_least(config, "compute.unroll", 0)
+  _choice(config, "compute.lif_backward", neurons.BACKWARDS)
   _choice(config, "compute.dtype", tuple(models.COMPUTE_DTYPES))
   _at_least(config, "compute.remat_chunk", 0)
   if config.compute.remat_chunk and config.encoding.num_steps % config.compute.remat_chunk:

@@ -66,9 +66,11 @@ def test_a_run_split_in_two_continues_from_the_carried_membrane(reset):
                                                                      reset=reset)[0])
 
 
-def test_unknown_reset_raises():
+def test_unknown_reset_or_backward_raises():
   with pytest.raises(ValueError, match="soft"):
     neurons.lif_scan(jnp.ones((3, 1)), beta=0.9, reset="soft")
+  with pytest.raises(ValueError, match="fast"):
+    neurons.lif_scan(jnp.ones((3, 1)), beta=0.9, backward="fast")
 
 
 def _grad_wrt_currents(detach_reset, reset="subtract"):
@@ -111,41 +113,69 @@ def test_leaky_integrate_trace():
   np.testing.assert_allclose(v, [[1.0, -1.0], [0.5, -0.5], [0.25, 2.75], [2.125, 1.375]])
 
 
-def _reference_detached_subtract(currents, beta, threshold, spike):
+def _reference_detached_subtract(currents, beta, threshold, v0, spike):
   """The textbook LIF loop (stop_gradient on the reset), differentiated by JAX itself."""
   def step(v, current):
     v = beta * v + current
     x = v - threshold
     v = v - threshold * jax.lax.stop_gradient(spike(x))
     return v, (spike(x), v)
-  v0 = jnp.zeros(jnp.broadcast_shapes(currents.shape[1:], jnp.shape(beta), jnp.shape(threshold)))
   return jax.lax.scan(step, v0, currents)[1]
 
 
-@pytest.mark.parametrize("num_steps, beta_shape, currents_shape", [
-    (20, (), (3, 4)),
-    (20, (4,), (3, 1)),  # a beta per neuron, currents broadcast to the neurons
+@pytest.mark.parametrize("backward, num_steps, beta_shape, currents_shape", [
+    ("loop", 20, (), (3, 4)),
+    ("matmul", 20, (), (3, 4)),
+    ("matmul", 70, (), (3, 4)),    # in three blocks of 32 steps, the last one padded
+    ("matmul", 20, (4,), (3, 1)),  # a beta per neuron, currents broadcast: falls back to the loop
 ])
-def test_detached_subtract_gradients_match_autodiff_of_the_loop(num_steps, beta_shape,
+def test_detached_subtract_gradients_match_autodiff_of_the_loop(backward, num_steps, beta_shape,
                                                                currents_shape):
-  """Gradients w.r.t. currents, beta and threshold through spikes and membranes equal those
-  of the plain loop (lif_scan takes the spikes from the stacked x after its scan)."""
+  """Gradients w.r.t. currents, beta, threshold and the initial membrane, through spikes and
+  membranes, equal those of the plain loop (lif_scan takes the spikes from the stacked x after
+  its scan; backward "matmul" computes the backward pass as matmuls)."""
   spike = surrogate.fast_sigmoid(10.0)
-  k1, k2, k3 = jax.random.split(jax.random.PRNGKey(2), 3)
+  k1, k2, k3, k4 = jax.random.split(jax.random.PRNGKey(2), 4)
   currents = jax.random.uniform(k1, (num_steps,) + currents_shape, maxval=0.7)
   beta = jnp.full(beta_shape, 0.85) + 0.1 * jax.random.uniform(k2, beta_shape)
   weights = jax.random.normal(k3, (2, num_steps, 3, 4))  # a loss that weighs every output
+  v0 = jax.random.uniform(k4, (3, 4), maxval=0.9)
 
   def loss(fn):
-    def f(currents, beta, threshold):
-      s, v = fn(currents, beta, threshold)
+    def f(currents, beta, threshold, v0):
+      s, v = fn(currents, beta, threshold, v0)
       return (weights[0] * s).sum() + (weights[1] * v).sum()
     return f
-  ours = loss(lambda c, b, th: neurons.lif_scan(c, beta=b, threshold=th, surrogate=spike))
-  reference = loss(lambda c, b, th: _reference_detached_subtract(c, b, th, spike))
-  args = (currents, beta, jnp.float32(0.9))
+  ours = loss(lambda c, b, th, v0: neurons.lif_scan(c, beta=b, threshold=th, surrogate=spike,
+                                                     v0=v0, backward=backward))
+  reference = loss(lambda c, b, th, v0: _reference_detached_subtract(c, b, th, v0, spike))
+  args = (currents, beta, jnp.float32(0.9), v0)
   np.testing.assert_allclose(ours(*args), reference(*args), rtol=1e-5)
-  for got, want in zip(jax.grad(ours, (0, 1, 2))(*args), jax.grad(reference, (0, 1, 2))(*args)):
+  argnums = (0, 1, 2, 3)
+  for got, want in zip(jax.grad(ours, argnums)(*args), jax.grad(reference, argnums)(*args)):
     np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
-  vmapped = jax.vmap(jax.grad(ours), in_axes=(0, None, None))(currents[None], *args[1:])
+  vmapped = jax.vmap(jax.grad(ours), in_axes=(0, None, None, None))(currents[None], *args[1:])
   np.testing.assert_allclose(vmapped[0], jax.grad(ours)(*args), rtol=1e-5, atol=1e-6)
+
+
+def test_matmul_backward_per_member_under_vmap():
+  """With the matmul backward, members with their own learnable beta and threshold (a sweep's
+  vmap) get the gradients each would get alone, and bfloat16 currents bfloat16 gradients."""
+  spike = surrogate.fast_sigmoid(10.0)
+  currents = jax.random.uniform(jax.random.PRNGKey(5), (2, 40, 3, 4), maxval=0.7)
+  betas, thresholds = jnp.array([0.8, 0.95]), jnp.array([0.9, 1.1])
+
+  def loss(currents, beta, threshold):
+    s, v = neurons.lif_scan(currents, beta=beta, threshold=threshold, surrogate=spike,
+                            backward="matmul")
+    return s.sum() + (v ** 2).sum()
+  together = jax.vmap(jax.grad(loss, (0, 1, 2)))(currents, betas, thresholds)
+  for k in range(2):
+    alone = jax.grad(loss, (0, 1, 2))(currents[k], betas[k], thresholds[k])
+    for got, want in zip(together, alone):
+      np.testing.assert_allclose(got[k], want, rtol=1e-5, atol=1e-6)
+  rounded = currents[0].astype(jnp.bfloat16)
+  half = jax.grad(loss)(rounded, betas[0], thresholds[0])
+  full = jax.grad(loss)(rounded.astype(jnp.float32), betas[0], thresholds[0])
+  assert half.dtype == jnp.bfloat16
+  np.testing.assert_allclose(half.astype(jnp.float32), full, rtol=1e-2, atol=1e-3)

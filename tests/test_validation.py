@@ -45,6 +45,7 @@ BAD_VALUES = [  # (key, value, words the message must hold besides key and value
     ("data.random_shift", -1, ">= 0"),
     ("optim.weight_decay", -0.1, ">= 0"),
     ("compute.remat_chunk", -1, ">= 0"),
+    ("compute.lif_backward", "fast", "matmul"),
     ("compute.remat_chunk", 7, "must divide encoding.num_steps"),
 ]
 
