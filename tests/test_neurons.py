@@ -126,7 +126,7 @@ def _reference_detached_subtract(currents, beta, threshold, v0, spike):
 @pytest.mark.parametrize("backward, num_steps, beta_shape, currents_shape", [
     ("loop", 20, (), (3, 4)),
     ("matmul", 20, (), (3, 4)),
-    ("matmul", 70, (), (3, 4)),    # in three blocks of 32 steps, the last one padded
+    pytest.param("matmul", 70, (), (3, 4), marks=pytest.mark.slow),  # 3 blocks, last padded
     ("matmul", 20, (4,), (3, 1)),  # a beta per neuron, currents broadcast: falls back to the loop
 ])
 def test_detached_subtract_gradients_match_autodiff_of_the_loop(backward, num_steps, beta_shape,
@@ -158,6 +158,7 @@ def test_detached_subtract_gradients_match_autodiff_of_the_loop(backward, num_st
   np.testing.assert_allclose(vmapped[0], jax.grad(ours)(*args), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_matmul_backward_per_member_under_vmap():
   """With the matmul backward, members with their own learnable beta and threshold (a sweep's
   vmap) get the gradients each would get alone, and bfloat16 currents bfloat16 gradients."""
