@@ -43,7 +43,7 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
       run split into spans of time continues by passing on each span's last membrane.
     backward: "loop" (JAX differentiates the scan) or "matmul" (the module docstring's
       blocked product; used with reset "subtract", detach_reset and scalar beta and
-      threshold, otherwise the loop). The same gradients up to rounding (speed only).
+      threshold, otherwise the loop). The same values and gradients up to rounding.
 
   Returns:
     ``(spikes, membrane)``, both shaped like ``currents``; ``membrane`` is the
@@ -73,7 +73,7 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
   v0 = jnp.zeros(shape, state_dtype) if v0 is None else jnp.broadcast_to(v0, shape).astype(
       state_dtype)
   if (backward == "matmul" and reset == "subtract" and detach_reset and jnp.ndim(beta) == 0
-      and jnp.ndim(threshold) == 0 and currents.ndim > 1 and currents.shape[1:] == shape):
+      and jnp.ndim(threshold) == 0 and currents.shape[1:] == shape):
     return _detached_subtract(spike_fn, unroll, currents, jnp.asarray(beta, state_dtype),
                               jnp.asarray(threshold, state_dtype), v0)
   _, (x, membrane) = jax.lax.scan(step, v0, currents, unroll=unroll)
@@ -134,15 +134,14 @@ def _discounted_future_sums(e: jax.Array, beta: jax.Array) -> jax.Array:
   e = jnp.pad(e.reshape(num_steps, -1), ((0, num_blocks * block - num_steps), (0, 0)))
   within = jnp.einsum("tu,buk->btk", powers, e.reshape(num_blocks, block, -1),
                       precision=jax.lax.Precision.HIGHEST)
-  if num_blocks > 1:
-    to_next = beta ** (block - jnp.arange(block)).astype(beta.dtype)  # t -> next block's start
+  to_next = beta ** (block - jnp.arange(block)).astype(beta.dtype)  # t -> next block's start
 
-    def join(later_first, block_sums):
-      sums = block_sums + to_next[:, None] * later_first
-      return sums[0], sums
+  def join(later_first, block_sums):
+    sums = block_sums + to_next[:, None] * later_first
+    return sums[0], sums
 
-    _, within = jax.lax.scan(join, jnp.zeros_like(within[0, 0]), within, reverse=True)
-  return within.reshape(-1, *rest)[:num_steps]
+  _, sums = jax.lax.scan(join, jnp.zeros_like(within[0, 0]), within, reverse=True)
+  return sums.reshape(-1, *rest)[:num_steps]
 
 
 def leaky_integrate(currents: jax.Array, *, beta) -> jax.Array:
