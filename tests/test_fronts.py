@@ -66,8 +66,9 @@ def test_write_makes_table_json_and_a_plot_per_panel(trained, tmp_path):
     saved = json.load(f)
   assert len(saved["runs"]) == len(rows) and len(saved["aggregated"]) == 5
   table = (tmp_path / "front.md").read_text()
-  assert "penalty_2phase" in table and "![digits](front_digits.png)" in table
-  assert (tmp_path / "front_digits.png").stat().st_size > 0
+  assert "penalty_2phase" in table and "energy uJ" in table
+  for name in ("front_digits.png", "front_digits_energy.png"):
+    assert f"![digits]({name})" in table and (tmp_path / name).stat().st_size > 0
 
 
 def test_front_without_panels_or_with_two_swept_weights_is_refused():

@@ -83,28 +83,39 @@ def aggregate(rows: list[dict]) -> list[dict]:
 
 def markdown(agg: list[dict]) -> str:
   header = ["panel", "method", "lambda", "seeds", "accuracy %", "spikes/neuron", "silent %",
-            "spikes/neuron by layer", "front"]
+            "energy uJ", "spikes/neuron by layer", "front"]
   lines = [[r["panel"], r["method"], f"{r['lam']:g}", len(r["seeds"]),
             tables.plus_minus(r, "test_accuracy", 100) + tables.unhealthy_note(r),
             tables.plus_minus(r, "spikes_per_neuron", 1, 3),
             tables.plus_minus(r, "silent_fraction", 100, 1),
+            f"{1e-6 * r['energy_snn_pj_mean']:.2f}",
             " / ".join(f"{v:.2f}" for v in r["spikes_per_neuron_by_layer_mean"]),
             "*" if r["pareto"] else ""] for r in agg]
   return reporting.markdown_table(header, lines)
 
 
-def plot(agg: list[dict], panel: str, path: str, silent_limit: float = 0.01) -> None:
-  """Accuracy vs spikes per neuron (log x) of ``panel``: a line per method through its lambdas,
-  error bars = s.d. over seeds; hollow markers where ``silent_limit`` or more of the neurons
-  are silent (the share written beside them). Diverged or collapsed points are left out."""
+# x axes of the front plots: metric -> (scale to the plotted unit, axis label, file suffix)
+X_AXES = {
+    "spikes_per_neuron": (1.0, "hidden spikes per neuron per sample (test set)", ""),
+    "energy_snn_pj": (1e-6, "energy per test sample, uJ (docs/METHOD.md section 8)", "_energy"),
+}
+
+
+def plot(agg: list[dict], panel: str, path: str, silent_limit: float = 0.01,
+         x_metric: str = "spikes_per_neuron") -> None:
+  """Accuracy vs ``x_metric`` (a key of X_AXES; log x) of ``panel``: a line per method through
+  its lambdas, error bars = s.d. over seeds; hollow markers where ``silent_limit`` or more of
+  the neurons are silent (the share written beside them). Diverged or collapsed points are
+  left out."""
+  scale, label, _ = X_AXES[x_metric]
   plt, fig, (ax,) = tables.figure(1, size=(7.0, 5.0))
   rows = [r for r in agg if r["panel"] == panel and tables.is_usable(r)
           and r["spikes_per_neuron_mean"] > 0]
   for method, points in tables.group_by(rows, ("method",)).items():
-    points = sorted(points, key=lambda r: r["spikes_per_neuron_mean"])
-    x = [r["spikes_per_neuron_mean"] for r in points]
+    points = sorted(points, key=lambda r: r[f"{x_metric}_mean"])
+    x = [scale * r[f"{x_metric}_mean"] for r in points]
     y = [100 * r["test_accuracy_mean"] for r in points]
-    line = ax.errorbar(x, y, xerr=[r["spikes_per_neuron_std"] for r in points],
+    line = ax.errorbar(x, y, xerr=[scale * r[f"{x_metric}_std"] for r in points],
                        yerr=[100 * r["test_accuracy_std"] for r in points], fmt="-",
                        capsize=3, label=method[0])
     color = line.lines[0].get_color()
@@ -120,8 +131,7 @@ def plot(agg: list[dict], panel: str, path: str, silent_limit: float = 0.01) -> 
   ticks = [t for t in (0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10, 20) if low <= t <= high]
   ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
   ax.xaxis.set_minor_formatter(plt.NullFormatter())
-  ax.set(xlabel="hidden spikes per neuron per sample (test set)",
-         ylabel="test accuracy %",
+  ax.set(xlabel=label, ylabel="test accuracy %",
          title=f"{panel}: hollow = {100 * silent_limit:g}% or more neurons silent (share shown)")
   if rows:
     ax.legend(fontsize=8)
@@ -131,14 +141,17 @@ def plot(agg: list[dict], panel: str, path: str, silent_limit: float = 0.01) -> 
 
 
 def write(rows: list[dict], results_dir: str) -> list[dict]:
-  """front.json (every member and the aggregated points), front.md and front_<panel>.png."""
+  """front.json (every member and the aggregated points), front.md and per panel one plot per
+  X_AXES entry: front_<panel>.png (spikes per neuron) and front_<panel>_energy.png."""
   agg = aggregate(rows)
   panels = list(dict.fromkeys(r["panel"] for r in rows))
-  intro = ("Accuracy and spikes per neuron per method and lambda, mean ± s.d. over seeds; "
-           "front = on its panel's accuracy-vs-spikes Pareto front.")
-  figures = "\n".join(f"![{p}](front_{p}.png)" for p in panels)
+  intro = ("Accuracy, spikes per neuron and energy per test sample per method and lambda, mean "
+           "± s.d. over seeds; front = on its panel's accuracy-vs-spikes Pareto front.")
+  files = {(panel, metric): f"front_{panel}{suffix}.png"
+           for panel in panels for metric, (_, _, suffix) in X_AXES.items()}
+  figures = "\n".join(f"![{panel}]({name})" for (panel, _), name in files.items())
   tables.write_table(results_dir, "front", rows, agg, markdown(agg) + "\n\n" + figures, intro)
-  for panel in panels:
-    plot(agg, panel, os.path.join(results_dir, f"front_{panel}.png"))
+  for (panel, metric), name in files.items():
+    plot(agg, panel, os.path.join(results_dir, name), x_metric=metric)
   return agg
 

@@ -13,7 +13,8 @@ from snn_jax import reporting
 from snn_jax import workdir
 
 METRICS = ("test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron", "silent_fraction",
-           "spikes_per_sample", "sops_per_sample", "energy_ratio_vs_ann", "train_seconds")
+           "spikes_per_sample", "sops_per_sample", "energy_snn_pj", "energy_ratio_vs_ann",
+           "train_seconds")
 LAYER_METRICS = ("spikes_per_neuron_by_layer", "silent_fraction_by_layer")
 DEPTH_KEYS = ("dataset", "network", "encoding", "depth")
 PENALTY_KEYS = ("dataset", "network", "encoding", "method", "silence", "lam")
