@@ -21,6 +21,7 @@ sparse_wide 98.41% at 0.288 with 0.2% silent.
 """
 import ml_collections
 
+from configs import base
 from configs import fmnist_fc
 from configs import fmnist_fc_sparse
 from configs import fmnist_fc_sparse_wide
@@ -46,10 +47,9 @@ def recipes(fc, sparse, sparse_wide):
       c.phase2[key] = value
     return c
 
-  baseline = plain(lambda_excess=0.0, warmup_epochs=1.0, lr_end_fraction=0.0)
-  baseline.train.phase1_epochs = 0
   return {
-      "no_penalty_cosine": {"run": baseline, "sweep": {"seeds": SEEDS}},
+      "no_penalty_cosine": {"run": base.no_penalty_cosine(full_scale(fc.get_config())),
+                            "sweep": {"seeds": SEEDS}},
       "excess": {"run": plain(), "sweep": {"lambda_excess": (0.0, 0.03, 0.1, 0.3),
                                            "phase1_epochs": (0, 10), "seeds": SEEDS}},
       "all_spike_2phase": {"run": plain(lambda_excess=0.0),

@@ -11,17 +11,13 @@ another, 133 s of training beside two FC sweeps): 99.30 +- 0.06% (99.25 / 99.27 
 1.40 spikes/neuron (1.21 / 1.55 / 1.70 / 8.85 by layer), 9.3% silent, nearly all in the conv
 layers (5-11% of each). Without the shifts (one H100, seed 0): 99.12% at 1.43. docs/RESULTS.md.
 """
+from configs import base
 from configs import mnist_conv
 
 
 def get_config():
-  c = mnist_conv.get_config()
+  c = base.no_penalty_cosine(mnist_conv.get_config())
   c.train.epochs = 10
-  c.train.phase1_epochs = 0
-  c.phase2.lambda_excess = 0.0
-  c.phase2.lambda_silence = 0.0
-  c.phase2.warmup_epochs = 1.0
-  c.phase2.lr_end_fraction = 0.0
   c.data.random_shift = 2
   c.train.checkpoint_every_steps = 0
   return c

@@ -12,17 +12,13 @@ spikes/neuron, 1.4% silent. Without the shifts: 98.53 +- 0.07% at 4.92 (0.9% sil
 shifts and weight decay (the front's no-penalty cosine recipe, one H100): 98.37 +- 0.02% at
 5.30. docs/RESULTS.md.
 """
+from configs import base
 from configs import mnist_fc
 
 
 def get_config():
-  c = mnist_fc.get_config()
+  c = base.no_penalty_cosine(mnist_fc.get_config())
   c.train.epochs = 20
-  c.train.phase1_epochs = 0
-  c.phase2.lambda_excess = 0.0
-  c.phase2.lambda_silence = 0.0
-  c.phase2.warmup_epochs = 1.0
-  c.phase2.lr_end_fraction = 0.0
   c.optim.weight_decay = 0.2
   c.data.random_shift = 2
   c.train.checkpoint_every_steps = 0
