@@ -217,7 +217,7 @@ def fused_part(widths=(784, 256, 256, 256, 256, 10), num_steps: int = 25, batch:
 def lif_backward_part(num_steps: int = 25, batch: int = 128):
   """784-256x4-10: compute.lif_backward "loop" vs "matmul", in the model's loss gradient on a
   fixed spike input and in the whole train step (rate encoding in the step)."""
-  case = peers.Case("fc", batch, 25, (28, 28), (256,) * 4)
+  case = peers.Case("fc", batch, num_steps, (28, 28), (256,) * 4)
   _, labels, spikes = peers.batch_data(case)
   x, labels = jnp.asarray(spikes).reshape(num_steps, batch, -1), jnp.asarray(labels)
   runs = {}

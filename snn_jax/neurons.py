@@ -94,10 +94,15 @@ def _detached_subtract_fwd(spike_fn, unroll, currents, beta, threshold, v0):
 
   last, x = jax.lax.scan(step, v0, currents, unroll=unroll)
   spikes = spike_fn(x)
-  # Only x is stacked: the membranes are x + theta (1 - s) (the last one as the loop left it),
-  # computed here only if the caller uses them.
-  membrane = jnp.concatenate([x[:-1] + threshold * (1.0 - spikes[:-1]), last[None]])
+  # Only x is stacked; the membranes (the last one as the loop left it) are computed from it,
+  # here only if the caller uses them.
+  membrane = jnp.concatenate([_after_reset(x[:-1], spikes[:-1], threshold), last[None]])
   return (spikes.astype(currents.dtype), membrane), (x, beta, threshold, v0)
+
+
+def _after_reset(x, spikes, threshold):
+  """The membrane after a subtract reset, ``x + theta (1 - s)``, from ``x = v - theta``."""
+  return x + threshold * (1.0 - spikes)
 
 
 def _detached_subtract_bwd(spike_fn, unroll, residuals, grads):
@@ -108,8 +113,7 @@ def _detached_subtract_bwd(spike_fn, unroll, residuals, grads):
   spikes, pull = jax.vjp(spike_fn, x)
   d_x = pull(g_spikes.astype(x.dtype))[0]
   g = _discounted_future_sums(d_x + g_membrane, beta)  # dL/dv[t] before the reset
-  # v after the reset of step t-1 is x[t-1] + theta (1 - s[t-1]); that of step -1 is v0
-  previous = jnp.concatenate([v0[None], x[:-1] + threshold * (1.0 - spikes[:-1])])
+  previous = jnp.concatenate([v0[None], _after_reset(x[:-1], spikes[:-1], threshold)])
   d_beta = jnp.sum(g * previous)
   d_threshold = -jnp.sum(d_x) - jnp.sum(spikes * (g - d_x))  # via x, and via the reset
   # the spikes, and so their cotangent, have the dtype of the currents
