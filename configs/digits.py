@@ -6,8 +6,8 @@ first-spike-excess penalty lambda_excess = 0.1 (no silence term).
   python -m experiments.train --config configs/digits.py --workdir runs/digits   (= make train)
 
 Measured on the 2-core CPU (AMD EPYC, no AVX-512, jax 0.10.2), seed 0: test accuracy 0.9666,
-0.843 hidden spikes per neuron per sample (by layer 0.12 / 0.26 / 0.64 / 2.36), 0.557 excess
-spikes per neuron, 4.3% silent neurons, 5.1 s of training (28 s wall; the CPU was shared).
+0.849 hidden spikes per neuron per sample (by layer 0.12 / 0.24 / 0.65 / 2.38), 0.564 excess
+spikes per neuron, 4.5% silent neurons, 3.2 s of training (17 s wall).
 With --config.phase2.lambda_excess=0 (no penalty) the same run fires ~6 spikes per neuron.
 """
 from configs import base

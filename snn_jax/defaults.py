@@ -85,8 +85,8 @@ def default_config() -> ml_collections.ConfigDict:
   c.compute = ml_collections.ConfigDict()
   c.compute.unroll = 0            # LIF scan unroll; 0 = auto per backend (CPU 1, GPU 5;
                                   # models.AUTO_UNROLL)
-  c.compute.lif_backward = "loop"  # loop | matmul: the detached-subtract LIF gradient as JAX's
-                                  # reverse scan or as [T, T] matmuls (docs/BENCHMARKS.md)
+  c.compute.lif_backward = "loop"  # loop | matmul: the detached-subtract LIF gradient as a
+                                  # reverse loop in place or as [T, T] matmuls (BENCHMARKS.md)
   c.compute.dtype = "float32"     # float32 | bfloat16: matmuls, convs and spikes; parameters,
                                   # optimizer state and membranes stay float32
   c.compute.remat_chunk = 0       # T steps run as spans of this many, each recomputed in the

@@ -5,12 +5,16 @@
     v[t] <- v[t] - theta * s[t]     reset "subtract"
     v[t] <- v[t] * (1 - s[t])       reset "zero"
 
-With a detached subtract reset (the default) the backward pass is linear in time,
+With a detached subtract reset (the default) the forward pass writes each step's membrane
+over that step's current, in place (one fused update per step, no stacked outputs), and the
+backward pass is linear in time,
 
     G[t] = e[t] + beta G[t+1],   dL/dI[t] = G[t],   e[t] = H'(x[t]) dL/ds[t] + dL/dv[t],
 
-so ``backward="matmul"`` runs it as a product with the ``[T, T]`` matrix ``beta^(u - t)``
-(u >= t), one matmul per block of up to ``BACKWARD_BLOCK`` steps, instead of JAX's reverse loop.
+run as a reverse loop in place (``backward="loop"``) or as a product with the ``[T, T]``
+matrix ``beta^(u - t)`` (u >= t), one matmul per block of up to ``BACKWARD_BLOCK`` steps
+(``backward="matmul"``). Other resets and per-neuron beta or threshold run a ``lax.scan``
+that JAX differentiates.
 """
 import functools
 
@@ -38,12 +42,12 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
     surrogate: spike function with a surrogate gradient (default fast sigmoid, k=10).
     detach_reset: if True the reset term uses ``stop_gradient(s)``, so no gradient
       flows through the reset.
-    unroll: ``lax.scan`` unroll factor (speed only).
+    unroll: unroll factor of the time loops (speed only).
     v0: the membrane before the first step (default 0), shaped like ``currents[0]``; a
       run split into spans of time continues by passing on each span's last membrane.
-    backward: "loop" (JAX differentiates the scan) or "matmul" (the module docstring's
-      blocked product; used with reset "subtract", detach_reset and scalar beta and
-      threshold, otherwise the loop). The same values and gradients up to rounding.
+    backward: how the detached subtract reset with scalar beta and threshold runs its
+      backward pass: "loop" or "matmul" (module docstring); the same gradients up to
+      rounding. Other neurons ignore it.
 
   Returns:
     ``(spikes, membrane)``, both shaped like ``currents``; ``membrane`` is the
@@ -57,9 +61,18 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
     raise ValueError(f"unknown backward {backward!r}; choose one of {BACKWARDS}")
   spike_fn = surrogate or surrogate_lib.fast_sigmoid()
 
+  state_dtype = jnp.promote_types(currents.dtype, jnp.float32)
+  shape = jnp.broadcast_shapes(currents.shape[1:], jnp.shape(beta), jnp.shape(threshold))
+  v0 = jnp.zeros(shape, state_dtype) if v0 is None else jnp.broadcast_to(v0, shape).astype(
+      state_dtype)
+  if (reset == "subtract" and detach_reset and jnp.ndim(beta) == 0
+      and jnp.ndim(threshold) == 0 and currents.shape[1:] == shape):
+    return _detached_subtract(spike_fn, unroll, backward, currents,
+                              jnp.asarray(beta, state_dtype), jnp.asarray(threshold, state_dtype),
+                              v0)
+
   # The scan stacks x = v - theta and the spikes are taken from it afterwards, on all steps at
-  # once: the same values, but with a detached reset no surrogate sits inside the loop, so
-  # (reset "subtract") its gradient is a linear recurrence without per-step residuals.
+  # once: the same values, but with a detached reset no surrogate sits inside the loop.
   def step(v, current):
     v = beta * v + current
     x = v - threshold
@@ -68,52 +81,49 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
     v = v - threshold * r if reset == "subtract" else v * (1.0 - r)
     return v, (x, v)
 
-  state_dtype = jnp.promote_types(currents.dtype, jnp.float32)
-  shape = jnp.broadcast_shapes(currents.shape[1:], jnp.shape(beta), jnp.shape(threshold))
-  v0 = jnp.zeros(shape, state_dtype) if v0 is None else jnp.broadcast_to(v0, shape).astype(
-      state_dtype)
-  if (backward == "matmul" and reset == "subtract" and detach_reset and jnp.ndim(beta) == 0
-      and jnp.ndim(threshold) == 0 and currents.shape[1:] == shape):
-    return _detached_subtract(spike_fn, unroll, currents, jnp.asarray(beta, state_dtype),
-                              jnp.asarray(threshold, state_dtype), v0)
   _, (x, membrane) = jax.lax.scan(step, v0, currents, unroll=unroll)
   return spike_fn(x).astype(currents.dtype), membrane
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1))
-def _detached_subtract(spike_fn, unroll, currents, beta, threshold, v0):
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2))
+def _detached_subtract(spike_fn, unroll, backward, currents, beta, threshold, v0):
   """lif_scan with a detached subtract reset and scalar beta and threshold."""
-  return _detached_subtract_fwd(spike_fn, unroll, currents, beta, threshold, v0)[0]
+  return _detached_subtract_fwd(spike_fn, unroll, backward, currents, beta, threshold, v0)[0]
 
 
-def _detached_subtract_fwd(spike_fn, unroll, currents, beta, threshold, v0):
-  def step(v, current):
-    v = beta * v + current
-    x = v - threshold
-    return v - threshold * spike_fn(x), x
-
-  last, x = jax.lax.scan(step, v0, currents, unroll=unroll)
-  spikes = spike_fn(x)
-  # Only x is stacked; the membranes (the last one as the loop left it) are computed from it,
-  # here only if the caller uses them.
-  membrane = jnp.concatenate([_after_reset(x[:-1], spikes[:-1], threshold), last[None]])
-  return (spikes.astype(currents.dtype), membrane), (x, beta, threshold, v0)
+def _detached_subtract_fwd(spike_fn, unroll, backward, currents, beta, threshold, v0):
+  del backward
+  v = _membranes_in_place(spike_fn, unroll, currents.astype(v0.dtype), beta, threshold, v0)
+  spikes = spike_fn(v - threshold)
+  return (spikes.astype(currents.dtype), v - threshold * spikes), (v, beta, threshold, v0)
 
 
-def _after_reset(x, spikes, threshold):
-  """The membrane after a subtract reset, ``x + theta (1 - s)``, from ``x = v - theta``."""
-  return x + threshold * (1.0 - spikes)
+def _membranes_in_place(spike_fn, unroll, currents, beta, threshold, v0):
+  """The membranes before the reset, ``v[t] = beta (v[t-1] - theta s[t-1]) + I[t]``, each
+  written over ``I[t]``: a loop whose step is one fused in-place update."""
+  v = currents.at[0].set(beta * v0 + currents[0])
+
+  def step(t, v):
+    before = jax.lax.dynamic_index_in_dim(v, t - 1, keepdims=False)
+    after_reset = before - threshold * spike_fn(before - threshold)
+    now = beta * after_reset + jax.lax.dynamic_index_in_dim(v, t, keepdims=False)
+    return jax.lax.dynamic_update_index_in_dim(v, now, t, 0)
+
+  return jax.lax.fori_loop(1, currents.shape[0], step, v, unroll=unroll)
 
 
-def _detached_subtract_bwd(spike_fn, unroll, residuals, grads):
+def _detached_subtract_bwd(spike_fn, unroll, backward, residuals, grads):
   """Gradients w.r.t. currents, beta, threshold and v0 from those of spikes and membranes."""
-  del unroll
-  x, beta, threshold, v0 = residuals
+  v, beta, threshold, v0 = residuals
   g_spikes, g_membrane = grads
-  spikes, pull = jax.vjp(spike_fn, x)
-  d_x = pull(g_spikes.astype(x.dtype))[0]
-  g = _discounted_future_sums(d_x + g_membrane, beta)  # dL/dv[t] before the reset
-  previous = jnp.concatenate([v0[None], _after_reset(x[:-1], spikes[:-1], threshold)])
+  spikes, pull = jax.vjp(spike_fn, v - threshold)
+  d_x = pull(g_spikes.astype(v.dtype))[0]
+  e = d_x + g_membrane
+  if backward == "matmul":  # g = dL/dv[t] before the reset
+    g = _discounted_future_sums(e, beta)
+  else:
+    g = _discounted_future_sums_in_place(e, beta, unroll)
+  previous = jnp.concatenate([v0[None], v[:-1] - threshold * spikes[:-1]])  # after the reset
   d_beta = jnp.sum(g * previous)
   d_threshold = -jnp.sum(d_x) - jnp.sum(spikes * (g - d_x))  # via x, and via the reset
   # the spikes, and so their cotangent, have the dtype of the currents
@@ -121,6 +131,20 @@ def _detached_subtract_bwd(spike_fn, unroll, residuals, grads):
 
 
 _detached_subtract.defvjp(_detached_subtract_fwd, _detached_subtract_bwd)
+
+
+def _discounted_future_sums_in_place(e: jax.Array, beta: jax.Array, unroll: int) -> jax.Array:
+  """``G[t] = e[t] + beta G[t+1]`` over the leading axis of ``e``, each ``G[t]`` written over
+  ``e[t]``, last step first."""
+  last = e.shape[0] - 1
+
+  def step(i, g):
+    t = last - 1 - i
+    later = jax.lax.dynamic_index_in_dim(g, t + 1, keepdims=False)
+    now = jax.lax.dynamic_index_in_dim(g, t, keepdims=False) + beta * later
+    return jax.lax.dynamic_update_index_in_dim(g, now, t, 0)
+
+  return jax.lax.fori_loop(0, last, step, e, unroll=unroll)
 
 
 def _discounted_future_sums(e: jax.Array, beta: jax.Array) -> jax.Array:
