@@ -159,16 +159,17 @@ def test_detached_subtract_gradients_match_autodiff_of_the_loop(backward, num_st
 
 
 @pytest.mark.slow
-def test_matmul_backward_per_member_under_vmap():
-  """With the matmul backward, members with their own learnable beta and threshold (a sweep's
-  vmap) get the gradients each would get alone, and bfloat16 currents bfloat16 gradients."""
+@pytest.mark.parametrize("backward", neurons.BACKWARDS)
+def test_backward_per_member_under_vmap(backward):
+  """Members with their own learnable beta and threshold (a sweep's vmap) get the gradients
+  each would get alone, and bfloat16 currents bfloat16 gradients."""
   spike = surrogate.fast_sigmoid(10.0)
   currents = jax.random.uniform(jax.random.PRNGKey(5), (2, 40, 3, 4), maxval=0.7)
   betas, thresholds = jnp.array([0.8, 0.95]), jnp.array([0.9, 1.1])
 
   def loss(currents, beta, threshold):
     s, v = neurons.lif_scan(currents, beta=beta, threshold=threshold, surrogate=spike,
-                            backward="matmul")
+                            backward=backward)
     return s.sum() + (v ** 2).sum()
   together = jax.vmap(jax.grad(loss, (0, 1, 2)))(currents, betas, thresholds)
   for k in range(2):
