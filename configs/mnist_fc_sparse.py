@@ -13,6 +13,9 @@ Measured on one H100 (jax 0.11.2, rate draws of commit e97cdfe), all 60k/10k ima
 lambda 0.1: 96.68% at 0.280 (0.1% silent); 0.3: 95.66% at 0.257 (0.6%). The paper's penalty (no
 silence term) at lambda 0.03: 96.89% at 0.364 with 4.4% silent. On the quiet 2-core CPU one run
 should take about 8 minutes (2,756 samples/s, docs/BENCHMARKS.md).
+For energy, add --config.encoding.max_rate=0.25 (a quarter of the input spikes): 97.32 +- 0.13%
+at 0.338 spikes/neuron, 0.16 uJ per test sample instead of 0.52 (seeds 0-2, 2-core CPU;
+docs/RESULTS.md, "Fewer input spikes").
 """
 from configs import mnist_fc
 
