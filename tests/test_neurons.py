@@ -127,13 +127,13 @@ def _reference_detached_subtract(currents, beta, threshold, v0, spike):
     ("loop", 20, (), (3, 4)),
     ("matmul", 20, (), (3, 4)),
     pytest.param("matmul", 70, (), (3, 4), marks=pytest.mark.slow),  # 3 blocks, last padded
-    ("matmul", 20, (4,), (3, 1)),  # a beta per neuron, currents broadcast: falls back to the loop
+    ("matmul", 20, (4,), (3, 1)),  # a beta per neuron, currents broadcast: the generic scan
 ])
 def test_detached_subtract_gradients_match_autodiff_of_the_loop(backward, num_steps, beta_shape,
                                                                currents_shape):
   """Gradients w.r.t. currents, beta, threshold and the initial membrane, through spikes and
-  membranes, equal those of the plain loop (lif_scan takes the spikes from the stacked x after
-  its scan; backward "matmul" computes the backward pass as matmuls)."""
+  membranes, equal those of the textbook loop differentiated by JAX (lif_scan runs its own
+  in-place loops, and with backward "matmul" the backward pass as matmuls)."""
   spike = surrogate.fast_sigmoid(10.0)
   k1, k2, k3, k4 = jax.random.split(jax.random.PRNGKey(2), 4)
   currents = jax.random.uniform(k1, (num_steps,) + currents_shape, maxval=0.7)
