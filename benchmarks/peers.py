@@ -36,6 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from benchmarks import host_memory
 from configs import base
 from snn_jax import encoding
 from snn_jax import losses
@@ -346,11 +347,12 @@ def cpu_model() -> str:
 
 def main(argv):
   del argv
+  allocator = host_memory.configure()
   backend = jax.default_backend()
   print(f"# snn-jax peers benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
   print(f"device: {jax.devices()[0].device_kind} ({backend}); CPU: {cpu_model()}, "
         f"{os.cpu_count()} logical cores; load average {os.getloadavg()[0]:.1f}")
-  print(f"versions: {versions()}; python {platform.python_version()}")
+  print(f"versions: {versions()}; python {platform.python_version()}; host memory: {allocator}")
   try:
     import torch  # pylint: disable=import-outside-toplevel
     print(f"torch threads: {torch.get_num_threads()}")

@@ -18,6 +18,7 @@ from ml_collections import config_flags
 
 import jax
 
+from benchmarks import host_memory
 from benchmarks import timing
 from snn_jax import train
 
@@ -30,10 +31,12 @@ flags.DEFINE_list("device_data", ["true", "false"], "train.device_data settings 
 
 def main(argv):
   del argv
+  allocator = host_memory.configure()
   config = FLAGS.config
   print(f"device: {jax.devices()[0].device_kind} ({jax.default_backend()}) x "
         f"{jax.device_count()}, batch {config.train.batch_size}, "
-        f"T = {config.encoding.num_steps}, hidden {tuple(config.model.hidden)}")
+        f"T = {config.encoding.num_steps}, hidden {tuple(config.model.hidden)}; "
+        f"host memory: {allocator}")
   for setting in FLAGS.device_data:
     config.train.device_data = setting
     exp = train.Experiment(config)

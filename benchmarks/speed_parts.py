@@ -20,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from benchmarks import host_memory
 from benchmarks import peers
 from configs import base
 from snn_jax import encoding
@@ -240,7 +241,9 @@ def lif_backward_part(num_steps: int = 25, batch: int = 128):
 
 def main(argv):
   del argv
-  print(f"device: {jax.devices()[0].device_kind}; CPU: {peers.cpu_model()}")
+  allocator = host_memory.configure()
+  print(f"device: {jax.devices()[0].device_kind}; CPU: {peers.cpu_model()}; "
+        f"host memory: {allocator}")
   parts = {"encoding": encoding_part, "knobs": knobs_part, "remat": remat_part,
            "conv_profile": conv_profile_part, "conv_members": conv_members_part,
            "fused": fused_part, "shift": shift_part, "lif_backward": lif_backward_part}

@@ -16,6 +16,7 @@ from ml_collections import config_flags
 
 import jax
 
+from benchmarks import host_memory
 from benchmarks import timing
 from snn_jax import train
 from snn_jax.study import sweep
@@ -39,6 +40,7 @@ def report(name, samples, sequential, vmapped):
 
 def main(argv):
   del argv
+  allocator = host_memory.configure()
   config = FLAGS.config
   grid = sweep.default_sweep()
   grid.lambda_excess = tuple(0.01 * 2 ** i for i in range(FLAGS.members))
@@ -46,7 +48,8 @@ def main(argv):
   exp = train.Experiment(config)
   k, batch = len(members), config.train.batch_size
   print(f"device: {jax.devices()[0].device_kind} ({jax.default_backend()}), K = {k}, "
-        f"batch {batch}, T = {config.encoding.num_steps}, hidden {tuple(config.model.hidden)}")
+        f"batch {batch}, T = {config.encoding.num_steps}, hidden {tuple(config.model.hidden)}; "
+        f"host memory: {allocator}")
   samples = k * exp.steps_per_epoch * config.train.epochs * batch
   report("end to end  ", samples, sum(end_to_end_seconds(exp, [m]) for m in members),
          end_to_end_seconds(exp, members))
