@@ -2,7 +2,9 @@
 
 Images are uint8 (intensity ``p = pixel / 255``) or floats already in ``[0, 1]``.
 Every encoder has the signature ``(images, num_steps, *, key, **options)``; the
-deterministic ones ignore ``key``. Pick one by name with :func:`get`.
+deterministic ones ignore ``key``. Pick one by name with :func:`get`. Spike trains are
+bool (a byte per spike: what a remat span keeps of them is a quarter of float32's); the
+first synapse casts them to its compute dtype.
 """
 import functools
 import math
@@ -41,8 +43,7 @@ def rate(images: jax.Array, num_steps: int, *, key: jax.Array, max_rate: float =
   independent per step and pixel, and ``q = round(2^b clip(p * max_rate, 0, 1))``.
 
   So ``P(x[t] = 1) = q / 2^b``, within ``2^-(b+1)`` of ``p * max_rate`` (b = 8: 0.002;
-  b = 16: 7.6e-6); ``p * max_rate >= 1`` fires every step and ``p = 0`` never. Returns
-  float32 (uint8 input) or the input's float dtype.
+  b = 16: 7.6e-6); ``p * max_rate >= 1`` fires every step and ``p = 0`` never. Returns bool.
   """
   if bits not in RATE_BITS:
     raise ValueError(f"encoding.rate_bits={bits}; choose one of {RATE_BITS}")
@@ -52,21 +53,20 @@ def rate(images: jax.Array, num_steps: int, *, key: jax.Array, max_rate: float =
   # 28 columns) takes 2.4x as long on the CPU as along its 784 pixels.
   rows = images.shape[:1] + (math.prod(images.shape[1:]),) if images.ndim > 1 else images.shape
   draws = uniform_bits(key, (num_steps,) + rows, bits).reshape((num_steps,) + images.shape)
-  out_dtype = jnp.float32 if images.dtype == jnp.uint8 else images.dtype
-  return (draws < levels).astype(out_dtype)
+  return draws < levels
 
 
 def latency(images: jax.Array, num_steps: int, *, key: jax.Array | None = None,
             p_min: float = 0.2) -> jax.Array:
   """Time-to-first-spike code: one spike at ``t = round((1 - p) (T - 1))``, none if ``p < p_min``.
 
-  Brighter pixels spike earlier; each input emits at most one spike.
+  Brighter pixels spike earlier; each input emits at most one spike. Returns bool.
   """
   del key
   p = intensities(images)
   fire_time = jnp.round((1.0 - p) * (num_steps - 1))
   steps = jnp.arange(num_steps).reshape((num_steps,) + (1,) * p.ndim)
-  return ((steps == fire_time) & (p >= p_min)).astype(p.dtype)
+  return (steps == fire_time) & (p >= p_min)
 
 
 def direct(images: jax.Array, num_steps: int, *, key: jax.Array | None = None) -> jax.Array:

@@ -55,7 +55,7 @@ def test_rate_uint8_every_level_fires_at_its_quantised_probability(bits):
   pixels = jnp.arange(256, dtype=jnp.uint8)
   num_steps = 4000
   x = np.asarray(encoding.rate(pixels, num_steps, key=KEY, bits=bits))
-  assert x.dtype == np.float32 and set(np.unique(x)) == {0.0, 1.0}
+  assert x.dtype == np.bool_ and set(np.unique(x)) == {False, True}
   exact = np.round(np.arange(256) / 255 * 2 ** bits) / 2 ** bits  # the documented q / 2^b
   assert np.max(np.abs(exact - np.arange(256) / 255)) <= 2.0 ** -(bits + 1)
   tol = 5 * np.sqrt(exact * (1 - exact) / num_steps)

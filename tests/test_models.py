@@ -197,6 +197,23 @@ def test_remat_spans_and_unroll_keep_parameters_and_values(overrides):
       np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("remat_chunk", [0, 2])
+def test_bool_spikes_give_what_their_float32_values_give(remat_chunk):
+  """The spike encoders' bool trains (cast by the first synapse) give the logits, counts and
+  gradients of the same spikes as float32, bit for bit, also in remat spans."""
+  c = base.base_config()
+  c.model.hidden, c.compute.remat_chunk = (16, 12), remat_chunk
+  model = models.create(c.model, c.neuron, 10, c.compute)
+  spikes = jax.random.uniform(KEY, (6, 3, 20)) < 0.4
+  params = _init(model, spikes)
+  for a, b in zip(jax.tree.leaves(model.apply({"params": params}, spikes)),
+                  jax.tree.leaves(model.apply({"params": params}, spikes.astype(jnp.float32)))):
+    np.testing.assert_array_equal(a, b)
+  for a, b in zip(jax.tree.leaves(_loss_and_grads(model, params, spikes)),
+                  jax.tree.leaves(_loss_and_grads(model, params, spikes.astype(jnp.float32)))):
+    np.testing.assert_array_equal(a, b)
+
+
 def test_remat_chunk_must_divide_the_time_steps():
   c = base.base_config()
   c.compute.remat_chunk = 4
