@@ -101,6 +101,10 @@ def default_config() -> ml_collections.ConfigDict:
   c.train.log_every_steps = 50
   c.train.device_data = "auto"    # training set on the device: auto | true | false (host batching)
   c.train.device_data_max_mb = 1024.0  # auto: largest set (images + labels) copied to each device
+  # Training steps per compiled call (one lax.fori_loop), at most log_every_steps; 0 = auto:
+  # log_every_steps, but 1 (no loop) for conv nets on a CPU, where XLA runs convolution
+  # gradients ~27x slower inside a loop (jax-ml/jax#12868; docs/BENCHMARKS.md).
+  c.train.steps_per_dispatch = 0
   # Diverged: cross-entropy above this factor x its first-step value (0 = only NaN/inf counts).
   c.train.divergence_factor = 100.0
   # Collapsed: test accuracy within this of the majority-class rate, or every hidden neuron silent.

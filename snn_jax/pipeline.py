@@ -13,7 +13,8 @@ numpy (``data.shuffle_seed``). Two ways to feed a chunk of n steps:
 Either way the chunk is one ``lax.fori_loop`` over the members' vmapped train step,
 writing each step's metrics into a ``[max_steps, K]`` buffer that stays on the device
 until the loop fetches it at a log step. The loop count n is a traced scalar, so chunks
-of any length up to ``max_steps`` share one compiled program.
+of any length up to ``max_steps`` share one compiled program. With ``max_steps = 1``
+(``train.steps_per_dispatch``; conv nets on a CPU by default) a chunk is the step alone.
 """
 from typing import Callable, NamedTuple
 
@@ -34,6 +35,19 @@ def use_device_data(train_config, dataset) -> bool:
     size = dataset.train_images.nbytes + dataset.train_labels.nbytes
     return size <= train_config.device_data_max_mb * 2**20
   return setting == "true"
+
+
+def steps_per_dispatch(config, backend: str | None = None) -> int:
+  """The most steps a chunk runs, before the data budget: ``train.steps_per_dispatch``, or
+  for 0 (auto) ``log_every_steps``, but 1 for conv nets on a CPU: XLA:CPU leaves a
+  convolution's weight gradient inside a loop in a layout its fast kernels do not take, and
+  runs it ~27x slower (jax-ml/jax#12868)."""
+  t = config.train
+  if t.steps_per_dispatch:
+    return min(t.steps_per_dispatch, t.log_every_steps)
+  if config.model.name == "conv" and (backend or jax.default_backend()) == "cpu":
+    return 1
+  return t.log_every_steps
 
 
 def is_log_step(step: int, train_config, steps_per_epoch: int) -> bool:
@@ -82,14 +96,14 @@ class Pipeline:
     self.device_data = use_device_data(t, exp.dataset)
     self.dataset = exp.dataset
     images = exp.dataset.train_images
+    self.max_steps = min(steps_per_dispatch(exp.config), exp.steps_per_epoch)
     if self.device_data:
-      self.max_steps = min(t.log_every_steps, exp.steps_per_epoch)
       self.images = parallel.put(images, parallel.replicated(mesh))
       self.labels = parallel.put(exp.dataset.train_labels, parallel.replicated(mesh))
     else:  # a chunk's batches must fit the same budget the whole set did not
       batch_bytes = t.batch_size * images[0].nbytes
       budget_steps = max(1, int(t.device_data_max_mb * 2**20) // batch_bytes)
-      self.max_steps = min(t.log_every_steps, exp.steps_per_epoch, budget_steps)
+      self.max_steps = min(self.max_steps, budget_steps)
     self._run = jax.jit(self._chunk_program(exp.members_step()), donate_argnums=0,
                         out_shardings=parallel.replicated(mesh))
     self._order = self._program = None
@@ -108,6 +122,9 @@ class Pipeline:
       return shard(images[i]), shard(labels[i])
 
     def program(state, source, num_steps):
+      if max_steps == 1:  # the step alone, outside any loop
+        state, metrics = members_step(state, *batch(source, 0))
+        return state, jax.tree.map(lambda m: m[None], metrics)
       shapes = jax.eval_shape(members_step, state, *batch(source, 0))[1]
       buffer = jax.tree.map(lambda m: jnp.zeros((max_steps,) + m.shape, m.dtype), shapes)
 

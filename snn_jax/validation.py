@@ -101,6 +101,7 @@ def check_config(config) -> None:
     _fail("compute.remat_chunk", config.compute.remat_chunk,
           f"must divide encoding.num_steps={config.encoding.num_steps} (0 = off)")
   _at_least(config, "train.device_data_max_mb", 0)
+  _at_least(config, "train.steps_per_dispatch", 0)
 
 
 def _check_schedules(config) -> None:

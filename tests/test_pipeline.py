@@ -37,9 +37,10 @@ def through_pipeline(exp, configs, order):
   return feed, chunks, state, pipeline.fetch(chunks)
 
 
-def two_members(device_data):
+def two_members(device_data, steps_per_dispatch=0):
   """small_config logging every 3 steps, and a second member with another seed and penalty."""
-  c = small_config(train__log_every_steps=3, train__device_data=device_data)
+  c = small_config(train__log_every_steps=3, train__device_data=device_data,
+                   train__steps_per_dispatch=steps_per_dispatch)
   members = [c, c.copy_and_resolve_references()]
   members[1].seed, members[1].phase2.lambda_excess = 1, 1.0
   return members
@@ -73,6 +74,31 @@ def test_chunks_equal_the_per_step_loop_bitwise(device_data, per_step_epoch):
   for got, want in zip(jax.tree.leaves(state), jax.tree.leaves(ref_state)):
     np.testing.assert_array_equal(jax.device_get(got), jax.device_get(want))
   assert not np.array_equal(metrics["total"][:, 0], metrics["total"][:, 1])  # members differ
+
+
+def test_one_step_per_dispatch_runs_the_step_alone_and_equals_the_loop(per_step_epoch):
+  """train.steps_per_dispatch = 1 (what conv nets get on a CPU): 8 chunks of one step,
+  without the loop, bit-identical to the per-step reference."""
+  order, ref_state, ref_metrics = per_step_epoch
+  members = two_members("true", steps_per_dispatch=1)
+  feed, chunks, state, metrics = through_pipeline(train.Experiment(members[0]), members, order)
+  assert feed.max_steps == 1 and [ch.num_steps for ch in chunks] == [1] * 8
+  for k, v in ref_metrics.items():
+    np.testing.assert_array_equal(metrics[k], v, err_msg=k)
+  for got, want in zip(jax.tree.leaves(state), jax.tree.leaves(ref_state)):
+    np.testing.assert_array_equal(jax.device_get(got), jax.device_get(want))
+
+
+def test_steps_per_dispatch_auto_is_one_for_conv_nets_on_a_cpu():
+  mlp = small_config(train__log_every_steps=6)
+  conv = small_config(train__log_every_steps=6, model__name="conv")
+  assert pipeline.steps_per_dispatch(mlp, "cpu") == pipeline.steps_per_dispatch(mlp, "gpu") == 6
+  assert pipeline.steps_per_dispatch(conv, "cpu") == 1
+  assert pipeline.steps_per_dispatch(conv, "gpu") == 6
+  conv.train.steps_per_dispatch = 4  # set: the same on every backend, within log_every_steps
+  assert pipeline.steps_per_dispatch(conv, "cpu") == 4
+  conv.train.steps_per_dispatch = 50
+  assert pipeline.steps_per_dispatch(conv, "cpu") == 6
 
 
 def test_auto_falls_back_to_host_batching_beyond_the_budget():
