@@ -9,6 +9,7 @@ silence term) at lambda 0.03: 87.17% at 0.411 with 8.5% silent; no penalty (warm
 89.26% at 4.77. With --config.encoding.max_rate=0.25 (a quarter of the input spikes; seeds
 0-2, 2-core CPU): 86.81 +- 0.13% at 0.363, 0.30 uJ per test sample instead of 1.11
 (docs/RESULTS.md, "Fewer input spikes").
+"""
 from configs import mnist_fc_sparse
 
 
