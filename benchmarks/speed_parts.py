@@ -6,7 +6,8 @@ r"""The measurements behind the speed knobs (docs/BENCHMARKS.md), one part per r
   python -m benchmarks.speed_parts --part=conv_profile  # conv step: forward vs backward vs floor
   python -m benchmarks.speed_parts --part=conv_members  # K conv members: vmap vs one by one
   python -m benchmarks.speed_parts --part=fused         # fc gradient: layer by layer vs fused
-  python -m benchmarks.speed_parts --part=lif_backward  # fc: LIF backward as loop vs matmul
+  python -m benchmarks.speed_parts --part=lif           # fc: LIF loops (backward loop / matmul;
+                                                        # on a GPU also the Pallas kernels)
 
 Compared variants run alternately in this one process (median of --rounds).
 """
@@ -33,12 +34,13 @@ from snn_jax import train
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("part", "encoding",
                   ["encoding", "knobs", "remat", "conv_profile", "conv_members", "fused", "shift",
-                   "lif_backward"],
+                   "lif"],
                   "Which measurement.")
 flags.DEFINE_integer("parts_rounds", 5, "Timed calls per variant.")
 flags.DEFINE_multi_integer("remat_num_steps", [50, 100, 200], "remat: the T values.")
 flags.DEFINE_multi_integer("remat_chunks", [10, 25, 50], "remat: compute.remat_chunk values.")
 flags.DEFINE_multi_integer("remat_timed_steps", [200], "remat: the T whose steps are timed.")
+flags.DEFINE_multi_integer("lif_batch", [128], "lif: the batch sizes.")
 
 
 def alternate(runs: dict, rounds: int) -> None:
@@ -215,16 +217,27 @@ def fused_part(widths=(784, 256, 256, 256, 256, 10), num_steps: int = 25, batch:
             FLAGS.parts_rounds)
 
 
-def lif_backward_part(num_steps: int = 25, batch: int = 128):
-  """784-256x4-10: compute.lif_backward "loop" vs "matmul", in the model's loss gradient on a
-  fixed spike input and in the whole train step (rate encoding in the step)."""
-  case = peers.Case("fc", batch, num_steps, (28, 28), (256,) * 4)
+def lif_part(num_steps: int = 25):
+  """784-256x4-10 at each --lif_batch: the LIF loops as XLA loops with the backward pass as a
+  loop or as matmuls (compute.lif_backward) and, on a GPU, as Pallas kernels
+  (compute.lif_loops), in the model's loss gradient on a fixed spike input and in the whole
+  train step (rate encoding in the step), next to the floor's step and Spyx's."""
+  variants = {"loop": {}, "matmul": {"lif_backward": "matmul"}}
+  if jax.default_backend() == "gpu":
+    variants["pallas"] = {"lif_loops": "pallas"}
+  for batch in FLAGS.lif_batch:
+    _lif_variants(peers.Case("fc", batch, num_steps, (28, 28), (256,) * 4), variants)
+
+
+def _lif_variants(case: peers.Case, variants: dict) -> None:
+  num_steps, batch = case.num_steps, case.batch
   _, labels, spikes = peers.batch_data(case)
   x, labels = jnp.asarray(spikes).reshape(num_steps, batch, -1), jnp.asarray(labels)
   runs = {}
-  for backward in neurons.BACKWARDS:
+  for name, compute in variants.items():
     c = base.base_config()
-    c.model.hidden, c.compute.lif_backward = case.hidden, backward
+    c.model.hidden = case.hidden
+    c.compute.update(compute)
     model = models.create(c.model, c.neuron, 10, c.compute)
     params = model.init(jax.random.PRNGKey(0), x)["params"]
 
@@ -232,10 +245,21 @@ def lif_backward_part(num_steps: int = 25, batch: int = 128):
       return optax.softmax_cross_entropy_with_integer_labels(
           model.apply({"params": p}, x)[0], labels).mean()
     grad = jax.jit(jax.grad(loss))
-    runs[f"loss gradient, {backward}"] = (
+    runs[f"loss gradient, {name}"] = (
         lambda grad=grad, params=params: jax.block_until_ready(grad(params)))
-    runs[f"train step, {backward}"] = peers.snn_jax_step(case, {"lif_backward": backward})
+    runs[f"train step, {name}"] = peers.snn_jax_step(case, compute)
+  runs["train step, floor"] = peers.floor_step(case)
+  try:
+    runs["train step, spyx"] = peers.spyx_step(case)
+  except ImportError:
+    pass  # outside .venv-peers
   print(f"784-256x4-10, batch {batch}, T = {num_steps}:")
+  for name, run in list(runs.items()):
+    try:
+      run()  # compiles: a variant that does not build here is reported, not fatal
+    except Exception as e:  # pylint: disable=broad-except
+      print(f"  {name}: failed ({type(e).__name__}: {str(e).splitlines()[0][:200]})")
+      del runs[name]
   alternate(runs, FLAGS.parts_rounds)
 
 
@@ -246,7 +270,7 @@ def main(argv):
         f"host memory: {allocator}")
   parts = {"encoding": encoding_part, "knobs": knobs_part, "remat": remat_part,
            "conv_profile": conv_profile_part, "conv_members": conv_members_part,
-           "fused": fused_part, "shift": shift_part, "lif_backward": lif_backward_part}
+           "fused": fused_part, "shift": shift_part, "lif": lif_part}
   parts[FLAGS.part]()
 
 

@@ -87,6 +87,9 @@ def default_config() -> ml_collections.ConfigDict:
                                   # models.AUTO_UNROLL)
   c.compute.lif_backward = "loop"  # loop | matmul: the detached-subtract LIF gradient as a
                                   # reverse loop in place or as [T, T] matmuls (BENCHMARKS.md)
+  c.compute.lif_loops = "xla"     # xla | pallas: that neuron's time loops as XLA loops or as
+                                  # one Pallas (Triton) kernel each; pallas needs a GPU and a
+                                  # single device (snn_jax/lif_kernels.py)
   c.compute.dtype = "float32"     # float32 | bfloat16: matmuls, convs and spikes; parameters,
                                   # optimizer state and membranes stay float32
   c.compute.remat_chunk = 0       # T steps run as spans of this many, each recomputed in the

@@ -46,6 +46,7 @@ class LIF(nn.Module):
   learn_threshold: bool = False
   unroll: int = 1
   backward: str = "loop"
+  loops: str = "xla"
 
   @nn.compact
   def __call__(self, currents, v0=None):
@@ -56,7 +57,8 @@ class LIF(nn.Module):
       threshold = self.param("threshold", nn.initializers.constant(threshold), ())
     return neurons.lif_scan(currents, beta=beta, threshold=threshold, reset=self.reset,
                             surrogate=self.surrogate, detach_reset=self.detach_reset,
-                            unroll=self.unroll, v0=v0, backward=self.backward)
+                            unroll=self.unroll, v0=v0, backward=self.backward,
+                            loops=self.loops)
 
 
 class Readout(nn.Module):
@@ -250,17 +252,17 @@ def _conv_input_uses(hw: tuple, kernel_size: int, stride: int) -> np.ndarray:
 
 
 def lif_factory(*, beta, threshold, reset, detach_reset, surrogate, surrogate_scale,
-                learn_beta, learn_threshold, unroll: int = 1,
-                backward: str = "loop") -> Callable[..., nn.Module]:
-  """``functools.partial(LIF, ...)`` from the ``config.neuron`` fields, a scan unroll and the
-  backward pass (``compute.lif_backward``)."""
+                learn_beta, learn_threshold, unroll: int = 1, backward: str = "loop",
+                loops: str = "xla") -> Callable[..., nn.Module]:
+  """``functools.partial(LIF, ...)`` from the ``config.neuron`` fields, a scan unroll, the
+  backward pass and the loops' implementation (``compute.lif_backward``, ``lif_loops``)."""
   if reset not in neurons.RESETS:
     raise ValueError(f"neuron.reset={reset!r}; choose one of {neurons.RESETS}")
   return functools.partial(LIF, beta=beta, threshold=threshold, reset=reset,
                            detach_reset=detach_reset,
                            surrogate=surrogate_lib.get(surrogate, surrogate_scale),
                            learn_beta=learn_beta, learn_threshold=learn_threshold, unroll=unroll,
-                           backward=backward)
+                           backward=backward, loops=loops)
 
 
 # compute.unroll = 0 ("auto"): the LIF scan's unroll per backend. GPU: unroll 5 took the
@@ -287,11 +289,11 @@ def compute_dtype(name: str):
 
 def create(model_config, neuron_config, num_classes: int, compute_config) -> nn.Module:
   """The model named by ``model_config.name`` ("mlp" or "conv") with the ``config.compute``
-  scan unroll, LIF backward pass, dtype and remat chunk."""
+  scan unroll, LIF backward pass and loops, dtype and remat chunk."""
   if model_config.readout not in READOUTS:
     raise ValueError(f"model.readout={model_config.readout!r}; choose one of {READOUTS}")
   lif = lif_factory(**neuron_config, unroll=scan_unroll(compute_config.unroll),
-                    backward=compute_config.lif_backward)
+                    backward=compute_config.lif_backward, loops=compute_config.lif_loops)
   dtype = compute_dtype(compute_config.dtype)
   if model_config.name == "mlp":
     return SpikingMLP(tuple(model_config.hidden), num_classes, model_config.readout, lif, dtype,

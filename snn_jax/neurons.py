@@ -13,25 +13,28 @@ backward pass is linear in time,
 
 run as a reverse loop in place (``backward="loop"``) or as a product with the ``[T, T]``
 matrix ``beta^(u - t)`` (u >= t), one matmul per block of up to ``BACKWARD_BLOCK`` steps
-(``backward="matmul"``). Other resets and per-neuron beta or threshold run a ``lax.scan``
-that JAX differentiates.
+(``backward="matmul"``). With ``loops="pallas"`` both loops run as one Pallas kernel each
+(:mod:`snn_jax.lif_kernels`, for GPUs). Other resets and per-neuron beta or threshold run a
+``lax.scan`` that JAX differentiates.
 """
 import functools
 
 import jax
 import jax.numpy as jnp
 
+from snn_jax import lif_kernels
 from snn_jax import surrogate as surrogate_lib
 
 RESETS = ("subtract", "zero")
 BACKWARDS = ("loop", "matmul")
+LOOPS = ("xla", "pallas")
 BACKWARD_BLOCK = 32  # time steps per matmul of the detached-subtract backward pass
 
 
 def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract",
              surrogate: surrogate_lib.SpikeFn | None = None, detach_reset: bool = True,
              unroll: int = 1, v0: jax.Array | None = None,
-             backward: str = "loop") -> tuple[jax.Array, jax.Array]:
+             backward: str = "loop", loops: str = "xla") -> tuple[jax.Array, jax.Array]:
   """Runs LIF neurons over the leading time axis of ``currents``.
 
   Args:
@@ -48,6 +51,9 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
     backward: how the detached subtract reset with scalar beta and threshold runs its
       backward pass: "loop" or "matmul" (module docstring); the same gradients up to
       rounding. Other neurons ignore it.
+    loops: how that neuron runs its time loops: "xla" (``lax.fori_loop``) or "pallas" (one
+      kernel per loop; a GPU's, else Pallas' slow interpreter); the same values up to
+      rounding. Other neurons ignore it.
 
   Returns:
     ``(spikes, membrane)``, both shaped like ``currents``; ``membrane`` is the
@@ -59,6 +65,8 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
     raise ValueError(f"unknown reset {reset!r}; choose one of {RESETS}")
   if backward not in BACKWARDS:
     raise ValueError(f"unknown backward {backward!r}; choose one of {BACKWARDS}")
+  if loops not in LOOPS:
+    raise ValueError(f"unknown loops {loops!r}; choose one of {LOOPS}")
   spike_fn = surrogate or surrogate_lib.fast_sigmoid()
 
   state_dtype = jnp.promote_types(currents.dtype, jnp.float32)
@@ -67,7 +75,7 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
       state_dtype)
   if (reset == "subtract" and detach_reset and jnp.ndim(beta) == 0
       and jnp.ndim(threshold) == 0 and currents.shape[1:] == shape):
-    return _detached_subtract(spike_fn, unroll, backward, currents,
+    return _detached_subtract(spike_fn, unroll, backward, loops, currents,
                               jnp.asarray(beta, state_dtype), jnp.asarray(threshold, state_dtype),
                               v0)
 
@@ -85,15 +93,19 @@ def lif_scan(currents: jax.Array, *, beta, threshold=1.0, reset: str = "subtract
   return spike_fn(x).astype(currents.dtype), membrane
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2))
-def _detached_subtract(spike_fn, unroll, backward, currents, beta, threshold, v0):
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2, 3))
+def _detached_subtract(spike_fn, unroll, backward, loops, currents, beta, threshold, v0):
   """lif_scan with a detached subtract reset and scalar beta and threshold."""
-  return _detached_subtract_fwd(spike_fn, unroll, backward, currents, beta, threshold, v0)[0]
+  return _detached_subtract_fwd(spike_fn, unroll, backward, loops, currents, beta, threshold,
+                                v0)[0]
 
 
-def _detached_subtract_fwd(spike_fn, unroll, backward, currents, beta, threshold, v0):
+def _detached_subtract_fwd(spike_fn, unroll, backward, loops, currents, beta, threshold, v0):
   del backward
-  v = _membranes_in_place(spike_fn, unroll, currents.astype(v0.dtype), beta, threshold, v0)
+  if loops == "pallas":
+    v = lif_kernels.membranes(currents, beta, threshold, v0)
+  else:
+    v = _membranes_in_place(spike_fn, unroll, currents.astype(v0.dtype), beta, threshold, v0)
   spikes = spike_fn(v - threshold)
   return (spikes.astype(currents.dtype), v - threshold * spikes), (v, beta, threshold, v0)
 
@@ -112,7 +124,7 @@ def _membranes_in_place(spike_fn, unroll, currents, beta, threshold, v0):
   return jax.lax.fori_loop(1, currents.shape[0], step, v, unroll=unroll)
 
 
-def _detached_subtract_bwd(spike_fn, unroll, backward, residuals, grads):
+def _detached_subtract_bwd(spike_fn, unroll, backward, loops, residuals, grads):
   """Gradients w.r.t. currents, beta, threshold and v0 from those of spikes and membranes."""
   v, beta, threshold, v0 = residuals
   g_spikes, g_membrane = grads
@@ -121,6 +133,8 @@ def _detached_subtract_bwd(spike_fn, unroll, backward, residuals, grads):
   e = d_x + g_membrane
   if backward == "matmul":  # g = dL/dv[t] before the reset
     g = _discounted_future_sums(e, beta)
+  elif loops == "pallas":
+    g = lif_kernels.discounted_future_sums(e, beta)
   else:
     g = _discounted_future_sums_in_place(e, beta, unroll)
   previous = jnp.concatenate([v0[None], v[:-1] - threshold * spikes[:-1]])  # after the reset

@@ -18,12 +18,18 @@ import jax.numpy as jnp
 SpikeFn = Callable[[jax.Array], jax.Array]
 
 
+def heaviside(x: jax.Array) -> jax.Array:
+  """``H(x)``: 1 where ``x >= 0``, else 0, in ``x``'s dtype; the forward pass of every spike
+  function here."""
+  return (x >= 0).astype(x.dtype)
+
+
 def heaviside_with_surrogate(pseudo_derivative: Callable[[jax.Array], jax.Array]) -> SpikeFn:
   """Heaviside forward, ``g * pseudo_derivative(x)`` backward."""
 
   @jax.custom_vjp
   def spike(x):
-    return (x >= 0).astype(x.dtype)
+    return heaviside(x)
 
   def forward(x):
     return spike(x), x

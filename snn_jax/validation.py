@@ -7,6 +7,8 @@ checks the axes of a penalty sweep.
 """
 import numbers
 
+import jax
+
 from snn_jax import data as data_lib
 from snn_jax import encoding as encoding_lib
 from snn_jax import losses
@@ -95,6 +97,11 @@ def check_config(config) -> None:
   _choice(config, "train.device_data", pipeline.DEVICE_DATA)
   _at_least(config, "compute.unroll", 0)
   _choice(config, "compute.lif_backward", neurons.BACKWARDS)
+  _choice(config, "compute.lif_loops", neurons.LOOPS)
+  if config.compute.lif_loops == "pallas" and (jax.default_backend() != "gpu"
+                                               or jax.device_count() > 1):
+    _fail("compute.lif_loops", "pallas", f"runs Triton kernels on one GPU; this run has "
+          f"{jax.device_count()} {jax.default_backend()} device(s): use 'xla'")
   _choice(config, "compute.dtype", tuple(models.COMPUTE_DTYPES))
   _at_least(config, "compute.remat_chunk", 0)
   if config.compute.remat_chunk and config.encoding.num_steps % config.compute.remat_chunk:

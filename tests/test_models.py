@@ -168,9 +168,9 @@ def _loss_and_grads(model, params, x):
                       readout="spike_count"), marks=pytest.mark.slow),
 ])
 def test_remat_spans_and_unroll_keep_parameters_and_values(overrides):
-  """Remat spans of 2 steps (a scan over 3 spans) and of all 6 (one span), a scan unroll and
-  the matmul LIF backward pass (alone and in spans) give the same parameter tree, loss and
-  gradients, learnable neuron parameters included."""
+  """Remat spans of 2 steps (a scan over 3 spans) and of all 6 (one span), a scan unroll, the
+  matmul LIF backward pass and the Pallas LIF loops (alone and in spans) give the same
+  parameter tree, loss and gradients, learnable neuron parameters included."""
   def config(**compute):
     c = base.base_config()
     c.model.update(overrides)
@@ -184,7 +184,8 @@ def test_remat_spans_and_unroll_keep_parameters_and_values(overrides):
   loss, grads = _loss_and_grads(plain, params, x)
   assert sum(float(n.sum()) for n in plain.apply({"params": params}, x)[1]) > 0  # it fires
   for compute in (dict(remat_chunk=2), dict(remat_chunk=6), dict(unroll=3),
-                  dict(lif_backward="matmul"), dict(lif_backward="matmul", remat_chunk=2)):
+                  dict(lif_backward="matmul"), dict(lif_backward="matmul", remat_chunk=2),
+                  dict(lif_loops="pallas")):
     c2 = config(**compute)
     variant = models.create(c2.model, c2.neuron, 10, c2.compute)
     variant_params = _init(variant, x)

@@ -123,17 +123,19 @@ def _reference_detached_subtract(currents, beta, threshold, v0, spike):
   return jax.lax.scan(step, v0, currents)[1]
 
 
-@pytest.mark.parametrize("backward, num_steps, beta_shape, currents_shape", [
-    ("loop", 20, (), (3, 4)),
-    ("matmul", 20, (), (3, 4)),
-    pytest.param("matmul", 70, (), (3, 4), marks=pytest.mark.slow),  # 3 blocks, last padded
-    ("matmul", 20, (4,), (3, 1)),  # a beta per neuron, currents broadcast: the generic scan
+@pytest.mark.parametrize("backward, loops, num_steps, beta_shape, currents_shape", [
+    ("loop", "xla", 20, (), (3, 4)),
+    ("matmul", "xla", 20, (), (3, 4)),
+    pytest.param("matmul", "xla", 70, (), (3, 4), marks=pytest.mark.slow),  # 3 blocks, padded
+    ("matmul", "xla", 20, (4,), (3, 1)),  # a beta per neuron, currents broadcast: generic scan
+    ("loop", "pallas", 20, (), (3, 4)),  # the kernels (Pallas' interpreter off a GPU)
 ])
-def test_detached_subtract_gradients_match_autodiff_of_the_loop(backward, num_steps, beta_shape,
-                                                               currents_shape):
+def test_detached_subtract_gradients_match_autodiff_of_the_loop(backward, loops, num_steps,
+                                                               beta_shape, currents_shape):
   """Gradients w.r.t. currents, beta, threshold and the initial membrane, through spikes and
   membranes, equal those of the textbook loop differentiated by JAX (lif_scan runs its own
-  in-place loops, and with backward "matmul" the backward pass as matmuls)."""
+  in-place loops or Pallas kernels, and with backward "matmul" the backward pass as
+  matmuls)."""
   spike = surrogate.fast_sigmoid(10.0)
   k1, k2, k3, k4 = jax.random.split(jax.random.PRNGKey(2), 4)
   currents = jax.random.uniform(k1, (num_steps,) + currents_shape, maxval=0.7)
@@ -147,7 +149,7 @@ def test_detached_subtract_gradients_match_autodiff_of_the_loop(backward, num_st
       return (weights[0] * s).sum() + (weights[1] * v).sum()
     return f
   ours = loss(lambda c, b, th, v0: neurons.lif_scan(c, beta=b, threshold=th, surrogate=spike,
-                                                     v0=v0, backward=backward))
+                                                     v0=v0, backward=backward, loops=loops))
   reference = loss(lambda c, b, th, v0: _reference_detached_subtract(c, b, th, v0, spike))
   args = (currents, beta, jnp.float32(0.9), v0)
   np.testing.assert_allclose(ours(*args), reference(*args), rtol=1e-5)
@@ -159,8 +161,9 @@ def test_detached_subtract_gradients_match_autodiff_of_the_loop(backward, num_st
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backward", neurons.BACKWARDS)
-def test_backward_per_member_under_vmap(backward):
+@pytest.mark.parametrize("backward, loops", [("loop", "xla"), ("matmul", "xla"),
+                                             ("loop", "pallas")])
+def test_backward_per_member_under_vmap(backward, loops):
   """Members with their own learnable beta and threshold (a sweep's vmap) get the gradients
   each would get alone, and bfloat16 currents bfloat16 gradients."""
   spike = surrogate.fast_sigmoid(10.0)
@@ -169,7 +172,7 @@ def test_backward_per_member_under_vmap(backward):
 
   def loss(currents, beta, threshold):
     s, v = neurons.lif_scan(currents, beta=beta, threshold=threshold, surrogate=spike,
-                            backward=backward)
+                            backward=backward, loops=loops)
     return s.sum() + (v ** 2).sum()
   together = jax.vmap(jax.grad(loss, (0, 1, 2)))(currents, betas, thresholds)
   for k in range(2):

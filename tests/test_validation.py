@@ -2,6 +2,7 @@
 import importlib
 import re
 
+import jax
 import pytest
 
 from configs import digits
@@ -46,6 +47,7 @@ BAD_VALUES = [  # (key, value, words the message must hold besides key and value
     ("optim.weight_decay", -0.1, ">= 0"),
     ("compute.remat_chunk", -1, ">= 0"),
     ("compute.lif_backward", "fast", "matmul"),
+    ("compute.lif_loops", "triton", "pallas"),
     ("compute.remat_chunk", 7, "must divide encoding.num_steps"),
 ]
 
@@ -67,6 +69,16 @@ def test_bad_value_is_one_line_naming_key_value_and_range(key, value, allowed):
   message = str(err.value)
   assert "\n" not in message
   assert repr(value)[:4] in message and allowed in message
+
+
+@pytest.mark.skipif(jax.default_backend() == "gpu" and jax.device_count() == 1,
+                    reason="one GPU runs the Pallas kernels")
+def test_pallas_loops_are_refused_off_a_single_gpu():
+  c = digits.get_config()
+  c.compute.lif_loops = "pallas"
+  with pytest.raises(validation.ConfigError, match="^compute.lif_loops='pallas': runs Triton "
+                     "kernels on one GPU; this run has 1 cpu device"):
+    validation.check_config(c)
 
 
 def test_experiment_refuses_before_loading_data():
