@@ -94,7 +94,7 @@ def default_config() -> ml_collections.ConfigDict:
                                   # optimizer state and membranes stay float32
   c.compute.remat_chunk = 0       # T steps run as spans of this many, each recomputed in the
                                   # backward pass (peak memory ~ span, not T); must divide T;
-                                  # 0 = off. Conv nets on a CPU: ~6x slower (jax#12868)
+                                  # 0 = off
 
   c.train = ml_collections.ConfigDict()
   c.train.epochs = 2
@@ -104,9 +104,8 @@ def default_config() -> ml_collections.ConfigDict:
   c.train.log_every_steps = 50
   c.train.device_data = "auto"    # training set on the device: auto | true | false (host batching)
   c.train.device_data_max_mb = 1024.0  # auto: largest set (images + labels) copied to each device
-  # Training steps per compiled call (one lax.fori_loop), at most log_every_steps; 0 = auto:
-  # log_every_steps, but 1 (no loop) for conv nets on a CPU, where XLA runs convolution
-  # gradients ~27x slower inside a loop (jax-ml/jax#12868; docs/BENCHMARKS.md).
+  # Training steps per compiled call (one lax.fori_loop; 1 = the step alone), at most
+  # log_every_steps; 0 = auto: log_every_steps.
   c.train.steps_per_dispatch = 0
   # Diverged: cross-entropy above this factor x its first-step value (0 = only NaN/inf counts).
   c.train.divergence_factor = 100.0

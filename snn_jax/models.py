@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from snn_jax import convolution
 from snn_jax import neurons
 from snn_jax import surrogate as surrogate_lib
 
@@ -202,6 +203,7 @@ class SpikingConvNet(nn.Module):
   lif: Callable[..., nn.Module] = LIF
   dtype: Any = jnp.float32  # of the convolutions, matmuls and spikes; parameters stay float32
   remat_chunk: int = 0      # time steps per recomputed span; 0 = off (see hidden_spikes)
+  conv: Callable | None = None  # lax.conv_general_dilated or a stand-in (create: per backend)
 
   @nn.compact
   def __call__(self, x):
@@ -210,7 +212,8 @@ class SpikingConvNet(nn.Module):
                        f"{tuple(self.strides)} must have the same length")
     num_steps, batch = x.shape[:2]
     synapses = [functools.partial(nn.Conv, features, (self.kernel_size,) * 2, strides=stride,
-                                  padding="SAME", dtype=self.dtype)
+                                  padding="SAME", dtype=self.dtype,
+                                  conv_general_dilated=self.conv)
                 for features, stride in zip(self.channels, self.strides)]
     synapses += [functools.partial(nn.Dense, width, dtype=self.dtype) for width in self.hidden]
     h, counts = hidden_spikes(self, synapses, len(self.channels),
@@ -269,6 +272,10 @@ def lif_factory(*, beta, threshold, reset, detach_reset, surrogate, surrogate_sc
 # H100 step (784-256x4-10, T=25, batch 128) from 3.30 to 1.21 ms (25 was worse). CPU: see
 # docs/BENCHMARKS.md; unrolling gave no gain there. Other backends: unmeasured, 1.
 AUTO_UNROLL = {"cpu": 1, "gpu": 5}
+# Conv layers per backend: on a CPU, convolution.conv (the same numbers; its weight gradient
+# stays fast inside loops, which lax.conv_general_dilated's is not there); elsewhere flax's
+# default, lax.conv_general_dilated.
+CONV_BY_BACKEND = {"cpu": convolution.conv}
 COMPUTE_DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
 
 
@@ -289,7 +296,8 @@ def compute_dtype(name: str):
 
 def create(model_config, neuron_config, num_classes: int, compute_config) -> nn.Module:
   """The model named by ``model_config.name`` ("mlp" or "conv") with the ``config.compute``
-  scan unroll, LIF backward pass and loops, dtype and remat chunk."""
+  scan unroll, LIF backward pass and loops, dtype and remat chunk, and the conv layers of
+  CONV_BY_BACKEND."""
   if model_config.readout not in READOUTS:
     raise ValueError(f"model.readout={model_config.readout!r}; choose one of {READOUTS}")
   lif = lif_factory(**neuron_config, unroll=scan_unroll(compute_config.unroll),
@@ -301,5 +309,6 @@ def create(model_config, neuron_config, num_classes: int, compute_config) -> nn.
   if model_config.name == "conv":
     return SpikingConvNet(tuple(model_config.channels), tuple(model_config.strides),
                           tuple(model_config.hidden), num_classes, model_config.kernel_size,
-                          model_config.readout, lif, dtype, compute_config.remat_chunk)
+                          model_config.readout, lif, dtype, compute_config.remat_chunk,
+                          CONV_BY_BACKEND.get(jax.default_backend()))
   raise ValueError(f"model.name={model_config.name!r}; choose 'mlp' or 'conv'")

@@ -14,7 +14,7 @@ Either way the chunk is one ``lax.fori_loop`` over the members' vmapped train st
 writing each step's metrics into a ``[max_steps, K]`` buffer that stays on the device
 until the loop fetches it at a log step. The loop count n is a traced scalar, so chunks
 of any length up to ``max_steps`` share one compiled program. With ``max_steps = 1``
-(``train.steps_per_dispatch``; conv nets on a CPU by default) a chunk is the step alone.
+(``train.steps_per_dispatch``) a chunk is the step alone.
 """
 from typing import Callable, NamedTuple
 
@@ -37,17 +37,11 @@ def use_device_data(train_config, dataset) -> bool:
   return setting == "true"
 
 
-def steps_per_dispatch(config, backend: str | None = None) -> int:
-  """The most steps a chunk runs, before the data budget: ``train.steps_per_dispatch``, or
-  for 0 (auto) ``log_every_steps``, but 1 for conv nets on a CPU: XLA:CPU leaves a
-  convolution's weight gradient inside a loop in a layout its fast kernels do not take, and
-  runs it ~27x slower (jax-ml/jax#12868)."""
-  t = config.train
-  if t.steps_per_dispatch:
-    return min(t.steps_per_dispatch, t.log_every_steps)
-  if config.model.name == "conv" and (backend or jax.default_backend()) == "cpu":
-    return 1
-  return t.log_every_steps
+def steps_per_dispatch(train_config) -> int:
+  """The most steps a chunk runs, before the data budget: ``train.steps_per_dispatch``
+  (0 = auto: ``log_every_steps``), at most ``log_every_steps``."""
+  t = train_config
+  return min(t.steps_per_dispatch or t.log_every_steps, t.log_every_steps)
 
 
 def is_log_step(step: int, train_config, steps_per_epoch: int) -> bool:
@@ -96,7 +90,7 @@ class Pipeline:
     self.device_data = use_device_data(t, exp.dataset)
     self.dataset = exp.dataset
     images = exp.dataset.train_images
-    self.max_steps = min(steps_per_dispatch(exp.config), exp.steps_per_epoch)
+    self.max_steps = min(steps_per_dispatch(exp.config.train), exp.steps_per_epoch)
     if self.device_data:
       self.images = parallel.put(images, parallel.replicated(mesh))
       self.labels = parallel.put(exp.dataset.train_labels, parallel.replicated(mesh))
