@@ -27,15 +27,15 @@ def conv(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_dilation=None
   ungrouped 2-D convolutions of NHWC inputs with HWIO kernels take the gradient above;
   others are passed on unchanged."""
   undilated = all(d == 1 for d in (lhs_dilation or ()) + (rhs_dilation or ()))
-  plain = lax.conv_dimension_numbers(lhs.shape, rhs.shape, NHWC)
-  if (lhs.ndim != 4 or not undilated or feature_group_count != 1
-      or lax.conv_dimension_numbers(lhs.shape, rhs.shape, dimension_numbers) != plain):
-    return lax.conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation,
-                                    rhs_dilation, dimension_numbers, feature_group_count,
-                                    precision=precision)
-  if isinstance(padding, str):
-    padding = lax.padtype_to_pads(lhs.shape[1:3], rhs.shape[:2], window_strides, padding)
-  return _conv(tuple(window_strides), tuple(map(tuple, padding)), precision, lhs, rhs)
+  if (lhs.ndim == 4 and undilated and feature_group_count == 1
+      and lax.conv_dimension_numbers(lhs.shape, rhs.shape, dimension_numbers)
+      == lax.conv_dimension_numbers(lhs.shape, rhs.shape, NHWC)):
+    if isinstance(padding, str):
+      padding = lax.padtype_to_pads(lhs.shape[1:3], rhs.shape[:2], window_strides, padding)
+    return _conv(tuple(window_strides), tuple(map(tuple, padding)), precision, lhs, rhs)
+  return lax.conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation,
+                                  rhs_dilation, dimension_numbers, feature_group_count,
+                                  precision=precision)
 
 
 def _forward(strides, padding, precision, x, w):

@@ -12,6 +12,7 @@ kernel: the neurons are flattened to ``M`` and padded to a multiple of ``BLOCK``
 registers, writing each step's result over its input. Off a GPU the kernels run in Pallas' interpreter (slow: for tests).
 """
 import functools
+import math
 
 import jax
 import jax.numpy as jnp
@@ -70,7 +71,7 @@ def _per_neuron(kernel, series: jax.Array, out_dtype, v0: jax.Array | None,
   one program per block of neurons; returns ``[T, ...]`` in ``out_dtype``, written over
   ``series`` where the dtypes agree (as the XLA loops do)."""
   num_steps, shape = series.shape[0], series.shape[1:]
-  size = series[0].size
+  size = math.prod(shape)
   block = min(BLOCK, pl.next_power_of_2(size))
   padded = pl.cdiv(size, block) * block
   pad = ((0, 0), (0, padded - size))

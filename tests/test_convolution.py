@@ -41,3 +41,6 @@ def test_other_convolutions_pass_through_to_lax():
     args = dict(lhs=x, rhs=jnp.ones((3, 3, 4, 4)), window_strides=(1, 1), padding="SAME")
     args.update(kwargs)
     np.testing.assert_array_equal(convolution.conv(**args), jax.lax.conv_general_dilated(**args))
+  one_d = dict(lhs=x[:, 0], rhs=jnp.ones((3, 4, 5)), window_strides=(1,), padding="SAME",
+               dimension_numbers=("NWC", "WIO", "NWC"))
+  np.testing.assert_array_equal(convolution.conv(**one_d), jax.lax.conv_general_dilated(**one_d))
