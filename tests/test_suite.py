@@ -108,6 +108,22 @@ def test_rerun_reads_finished_runs_back_and_redoes_missing_ones(finished):
   assert text.count("<!-- generated: tiny -->") == 1 and "over 3 invocation(s)" in text
 
 
+def test_a_grid_without_penalties_writes_only_its_tables(finished, tmp_path):
+  """A suite run in pieces: a depth-only invocation (runs read back) writes Table 1 and says
+  the others have no runs, without empty tables or links to plots that do not exist."""
+  root, _ = finished
+  s = tiny_suite()
+  s.penalties.benchmarks = ()
+  doc = tmp_path / "RESULTS.md"
+  out = suite.run(s, str(root / "runs"), str(tmp_path / "results"), str(doc), "cmd")
+  assert len(out["depth"]) == 4 and out["penalties"] == out["encodings"] == []
+  assert sorted(os.listdir(tmp_path / "results")) == ["depth.json", "depth.md", "depth.png",
+                                                      "suite.json"]
+  text = doc.read_text()
+  assert "### Table 1" in text and "### Table 2" not in text and "penalties_" not in text
+  assert "not in this invocation's grid (no runs): Table 2, Table 3" in text
+
+
 @pytest.mark.slow
 def test_changed_config_is_retrained_not_reused(tmp_path):
   s = tiny_suite()

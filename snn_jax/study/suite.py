@@ -231,7 +231,8 @@ def run(suite, workdir: str, results_dir: str, doc_path: str, command: str) -> d
                     best_rows, best),
   }
   for name, (intro, markdown, rows, agg) in md.items():
-    tables.write_table(results_dir, name, rows, agg, markdown, intro)
+    if rows:  # a grid without this table's runs (a suite run in pieces) leaves its files be
+      tables.write_table(results_dir, name, rows, agg, markdown, intro)
   tables.plot_depth(depth, os.path.join(results_dir, "depth.png"))
   tables.plot_fronts(penalties, os.path.join(results_dir, "penalties_front.png"))
   tables.plot_silent(penalties, os.path.join(results_dir, "penalties_silent.png"))

@@ -291,7 +291,12 @@ def doc_section(suite, results_dir: str, doc_path: str, md: dict, invocations: l
            f"{suite.run.encoding.num_steps}, batch {suite.run.train.batch_size}, seeds "
            f"{tuple(suite.seeds)}; files in `{rel}/`"]
   lines += [f"- skipped: {s}" for s in last["skipped"]]
-  for name, (intro, markdown, _, _) in md.items():
+  empty = [intro.split(":")[0] for intro, _, rows, _ in md.values() if not rows]
+  if empty:
+    lines.append(f"- not in this invocation's grid (no runs): {', '.join(empty)}")
+  for name, (intro, markdown, rows, _) in md.items():
+    if not rows:
+      continue
     lines += ["", f"### {intro}", "", markdown]
     if name == "depth":
       lines += ["", f"![spikes per layer vs depth]({rel}/depth.png)"]
