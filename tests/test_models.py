@@ -198,7 +198,7 @@ def test_remat_spans_and_unroll_keep_parameters_and_values(overrides):
       np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("remat_chunk", [0, 2])
+@pytest.mark.parametrize("remat_chunk", [0, pytest.param(2, marks=pytest.mark.slow)])
 def test_bool_spikes_give_what_their_float32_values_give(remat_chunk):
   """The spike encoders' bool trains (cast by the first synapse) give the logits, counts and
   gradients of the same spikes as float32, bit for bit, also in remat spans."""

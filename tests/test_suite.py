@@ -108,6 +108,7 @@ def test_rerun_reads_finished_runs_back_and_redoes_missing_ones(finished):
   assert text.count("<!-- generated: tiny -->") == 1 and "over 3 invocation(s)" in text
 
 
+@pytest.mark.slow
 def test_a_grid_without_penalties_writes_only_its_tables(finished, tmp_path):
   """A suite run in pieces: a depth-only invocation (runs read back) writes Table 1 and says
   the others have no runs, without empty tables or links to plots that do not exist."""
