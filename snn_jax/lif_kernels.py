@@ -9,7 +9,8 @@ two loops over time, the forward membranes and the backward pass's discounted su
 Under XLA each loop runs T iterations of a few kernel launches each. Here each loop is one
 kernel: the neurons are flattened to ``M`` and padded to a multiple of ``BLOCK``; program
 ``i`` owns neurons ``[i BLOCK, (i + 1) BLOCK)`` and walks its T steps with their state in
-registers, writing each step's result over its input. Off a GPU the kernels run in Pallas' interpreter (slow: for tests).
+registers, writing each step's result over its input. Off a GPU the kernels run in Pallas'
+interpreter (slow: for tests).
 """
 import functools
 import math

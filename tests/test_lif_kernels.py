@@ -14,7 +14,8 @@ def test_kernels_lower_to_triton_calls(monkeypatch, members):
   """Each loop becomes one Triton kernel with a program per block of neurons (and per member
   under vmap): the kernels hold only what Triton lowers, and nothing runs. Lowering for a
   GPU needs none here."""
-  monkeypatch.setattr(jax, "default_backend", lambda: "gpu")  # the compiled path, not the interpreter
+  # the compiled path, not the interpreter
+  monkeypatch.setattr(jax, "default_backend", lambda: "gpu")
   currents = jnp.zeros((members or 1, 25, 128, 300))  # 38,400 neurons -> 300 blocks of 128
 
   def both_loops(currents):

@@ -169,7 +169,7 @@ def _loss_and_grads(model, params, x):
 ])
 def test_remat_spans_and_unroll_keep_parameters_and_values(overrides):
   """Remat spans of 2 steps (a scan over 3 spans) and of all 6 (one span), a scan unroll, the
-  matmul LIF backward pass and the Pallas LIF loops (alone and in spans) give the same
+  matmul LIF backward pass (alone and in spans) and the Pallas LIF loops give the same
   parameter tree, loss and gradients, learnable neuron parameters included."""
   def config(**compute):
     c = base.base_config()
