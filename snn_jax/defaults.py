@@ -47,6 +47,10 @@ def default_config() -> ml_collections.ConfigDict:
   c.model.strides = ()            # conv: stride per conv layer
   c.model.kernel_size = 3
   c.model.readout = "mean_current"  # mean_current | spike_count | max_membrane | first_spike
+  c.model.init_spikes = 0.0       # > 0: hidden weights rescaled at init, layer by layer, until
+                                  # each layer fires this many spikes per neuron and sample on
+                                  # the first train.batch_size training images
+                                  # (snn_jax.calibration); 0 = off
 
   c.loss = ml_collections.ConfigDict()
   c.loss.free_spikes = 1.0        # k: spikes per neuron and sample that cost no excess

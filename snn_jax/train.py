@@ -22,6 +22,7 @@ import numpy as np
 import optax
 
 from snn_jax import augment
+from snn_jax import calibration
 from snn_jax import checkpoint
 from snn_jax import data as data_lib
 from snn_jax import encoding as encoding_lib
@@ -159,10 +160,14 @@ def make_optimizer(optim_config) -> optax.GradientTransformationExtraArgs:
 
 def create_train_state(config, model, tx, example_images: np.ndarray, encode,
                        steps_per_epoch: int) -> TrainState:
-  """Initial state: parameters from ``config.seed``, encoding key, schedule scalars."""
+  """Initial state: parameters from ``config.seed``, encoding key, schedule scalars. With
+  ``model.init_spikes`` the parameters are calibrated on ``example_images`` (a batch; one
+  image is enough otherwise)."""
   init_key, train_key = jax.random.split(jax.random.PRNGKey(config.seed))
   x = encode(jnp.asarray(example_images), key=train_key)
-  params = model.init(init_key, x)["params"]
+  params = model.init(init_key, x[:, :1])["params"]
+  if config.model.init_spikes:
+    params = calibration.calibrate(model, params, x, config.model.init_spikes)
   return TrainState(step=jnp.int32(0), params=params, opt_state=tx.init(params), key=train_key,
                     hparams=phase_hparams(config, steps_per_epoch))
 
@@ -258,8 +263,10 @@ class Experiment:
 
   def init_state(self, config=None) -> TrainState:
     """A fresh state for ``config`` (default: the experiment's own)."""
-    return create_train_state(config or self.config, self.model, self.tx,
-                              self.dataset.train_images[:1], self.encode, self.steps_per_epoch)
+    config = config or self.config
+    images = self.dataset.train_images[:config.train.batch_size if config.model.init_spikes else 1]
+    return create_train_state(config, self.model, self.tx, images, self.encode,
+                              self.steps_per_epoch)
 
   def members_step(self) -> Callable:
     """``train_step`` over a stacked state of K members sharing one batch (unjitted): vmapped,

@@ -137,6 +137,7 @@ def _check_model(config) -> None:
       _fail("model.strides", tuple(m.strides),
             f"needs one stride per conv layer (model.channels has {len(m.channels)})")
     _at_least(config, "model.kernel_size", 1)
+  _in_range(config, "model.init_spikes", 0, config.encoding.num_steps)
 
 
 def check_data_sizes(config, num_train: int, num_test: int) -> None:

@@ -29,6 +29,8 @@ BAD_VALUES = [  # (key, value, words the message must hold besides key and value
     ("model.readout", "vote", "mean_current"),
     ("model.hidden", (128, 0), ">= 1"),
     ("model.hidden", (), "hidden layer"),
+    ("model.init_spikes", -1.0, "[0, 20]"),
+    ("model.init_spikes", 21.0, "[0, 20]"),
     ("phase1.lambda_excess", -1.0, ">= 0"),
     ("phase2.lambda_excess", -1.0, ">= 0"),
     ("phase2.lambda_all", -0.5, ">= 0"),
