@@ -14,6 +14,8 @@ every depth from 1 to 8 hidden layers while the hidden spikes per sample grow 3.
 on one H100 (docs/BENCHMARKS.md: ~250,000 samples/s for a vmapped FC sweep, ~25,000 for a
 conv run, conv members one after another) expect about an hour for the FC tables and about
 7 hours for the conv half of table 2; it resumes, so it can be run in pieces.
+Unlike tables_quick.py, latency runs calibrate their init to one spike per neuron
+(model.init_spikes = 1): at LeCun init, latency nets of 6 and 8 layers never fire.
 """
 from configs import tables_quick
 
@@ -27,6 +29,8 @@ def get_config():
   c.run.train.phase1_epochs = 5
   c.run.train.eval_batch_size = 1000
   c.seeds = (0, 1, 2)
+  # latency input leaves LeCun-initialised nets of 6-8 layers silent; calibrate the init
+  c.run_by_encoding = {"latency": {"model": {"init_spikes": 1.0}}}
   c.networks.conv = {"name": "conv", "channels": (32, 64, 64), "strides": (1, 2, 2),
                      "hidden": (256,)}
   c.penalties.benchmarks = ("mnist/fc", "fashion_mnist/fc", "mnist/conv", "fashion_mnist/conv",

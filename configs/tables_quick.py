@@ -29,6 +29,7 @@ def get_config():
   c.run.train.batch_size = 128
   c.run.train.eval_batch_size = 500
   c.encodings = ("rate", "latency")
+  c.run_by_encoding = ml_collections.ConfigDict()  # {encoding: {run config keys}}
   c.seeds = (0, 1)
   c.networks = ml_collections.ConfigDict({"fc": {"name": "mlp", "hidden": (256,) * 4}})
 

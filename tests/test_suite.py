@@ -153,6 +153,19 @@ def test_methods_set_the_right_weights_and_phases():
   assert base.model.hidden == (16, 16) and base.phase1.lambda_excess == 0.0
 
 
+def test_run_by_encoding_sets_keys_for_its_encoding_only():
+  s = tiny_suite()
+  s.run_by_encoding = {"latency": {"model": {"init_spikes": 2.0}, "neuron": {"beta": 0.8}}}
+  latency = suite.run_config(s, "digits", "latency", "fc")
+  rate = suite.run_config(s, "digits", "rate", "fc")
+  assert (latency.model.init_spikes, latency.neuron.beta) == (2.0, 0.8)
+  assert (rate.model.init_spikes, rate.neuron.beta) == (0.0, s.run.neuron.beta)
+  assert latency.model.hidden == (16, 16)  # the network's keys still apply
+  s.run_by_encoding = {"latency": {"model": {"init_gain": 2.0}}}
+  with pytest.raises(ValueError, match=r"run_by_encoding.latency.model.init_gain"):
+    suite.run_config(s, "digits", "latency")
+
+
 def test_bad_suites_are_refused():
   s = tiny_suite()
   s.penalties.benchmarks = ("digits",)

@@ -1,7 +1,8 @@
 """The experiment suite behind the paper's claims: which runs each table needs, and running them.
 
 A suite config (``configs/tables_quick.py``, ``configs/tables_full.py``) holds ``run``, the
-run config every experiment starts from, plus each table's grid:
+run config every experiment starts from, ``run_by_encoding`` (keys of ``run`` set for one
+encoding only, e.g. ``{"latency": {"model": {"init_spikes": 2.0}}}``), plus each table's grid:
 
   depth:     no-penalty MLPs with ``depth.hidden_layers`` hidden layers of ``depth.width``;
   penalties: on each ``penalties.benchmarks`` entry ("<dataset>/<network>"), every METHOD
@@ -48,10 +49,15 @@ class Run(NamedTuple):
 
 
 def run_config(suite, dataset: str, encoding: str, network: str = "") -> ml_collections.ConfigDict:
-  """``suite.run`` without penalties on ``dataset`` with ``encoding`` and, if named, the model
-  keys of ``suite.networks[network]``."""
+  """``suite.run`` without penalties on ``dataset`` with ``encoding``, its keys of
+  ``suite.run_by_encoding`` and, if named, the model keys of ``suite.networks[network]``."""
   c = ml_collections.ConfigDict(suite.run.to_dict())
   c.data.name, c.encoding.name = dataset, encoding
+  overrides = workdir_lib.flatten(suite.run_by_encoding.to_dict().get(encoding, {}))
+  unknown = sorted(overrides.keys() - workdir_lib.flatten(c.to_dict()).keys())
+  if unknown:
+    raise ValueError(f"suite.run_by_encoding.{encoding}.{unknown[0]} is not a run config key")
+  c.update_from_flattened_dict(overrides)
   for phase in (c.phase1, c.phase2):
     for name in losses.LAMBDA_NAMES:
       phase[name] = 0.0
