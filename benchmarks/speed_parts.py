@@ -5,6 +5,9 @@ r"""The measurements behind the speed knobs (docs/BENCHMARKS.md), one part per r
   python -m benchmarks.speed_parts --part=remat         # compiled temp memory, T = 50/100/200
   python -m benchmarks.speed_parts --part=conv_profile  # conv step: forward vs backward vs floor
   python -m benchmarks.speed_parts --part=conv_members  # K conv members: vmap vs one by one
+  python -m benchmarks.speed_parts --part=conv_gradient # conv kernel gradient: lax's vs
+                                                        # convolution.conv, alone and in a loop
+  python -m benchmarks.speed_parts --part=conv_remat    # conv step: plain vs remat spans
   python -m benchmarks.speed_parts --part=fused         # fc gradient: layer by layer vs fused
   python -m benchmarks.speed_parts --part=lif           # fc: LIF loops (backward loop / matmul;
                                                         # on a GPU also the Pallas kernels)
@@ -24,6 +27,7 @@ import optax
 from benchmarks import host_memory
 from benchmarks import peers
 from configs import base
+from snn_jax import convolution
 from snn_jax import encoding
 from snn_jax import losses
 from snn_jax import models
@@ -33,14 +37,16 @@ from snn_jax import train
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("part", "encoding",
-                  ["encoding", "knobs", "remat", "conv_profile", "conv_members", "fused", "shift",
-                   "lif"],
+                  ["encoding", "knobs", "remat", "conv_profile", "conv_members", "conv_gradient",
+                   "conv_remat", "fused", "shift", "lif"],
                   "Which measurement.")
 flags.DEFINE_integer("parts_rounds", 5, "Timed calls per variant.")
 flags.DEFINE_multi_integer("remat_num_steps", [50, 100, 200], "remat: the T values.")
 flags.DEFINE_multi_integer("remat_chunks", [10, 25, 50], "remat: compute.remat_chunk values.")
 flags.DEFINE_multi_integer("remat_timed_steps", [200], "remat: the T whose steps are timed.")
 flags.DEFINE_multi_integer("lif_batch", [128], "lif: the batch sizes.")
+flags.DEFINE_multi_integer("conv_rows", [200, 800],
+                           "conv_gradient: images per call (T x batch, as the conv layers see).")
 
 
 def alternate(runs: dict, rounds: int) -> None:
@@ -175,6 +181,46 @@ def conv_members_part(members: int = 3):
   alternate(runs, FLAGS.parts_rounds)
 
 
+def conv_gradient_part(loop_steps: int = 2):
+  """The kernel gradient of the mnist_conv net's three conv layers (ReLU between, sparse
+  binary input), lax.conv_general_dilated's vs convolution.conv's, jitted alone and as
+  ``loop_steps`` gradient-descent steps in a fori_loop (times per call: one gradient alone,
+  ``loop_steps`` in the loop)."""
+  convs = {"lax": jax.lax.conv_general_dilated, "convolution.conv": convolution.conv}
+  shapes = ((3, 3, 1, 32), (3, 3, 32, 64), (3, 3, 64, 64))
+  key = jax.random.PRNGKey(0)
+  kernels = [0.1 * jax.random.normal(k, s) for k, s in zip(jax.random.split(key, 3), shapes)]
+
+  def gradient(conv):
+    def loss(kernels, x):
+      for w, stride in zip(kernels, (1, 2, 2)):
+        x = jax.nn.relu(conv(x, w, (stride, stride), "SAME",
+                             dimension_numbers=("NHWC", "HWIO", "NHWC")))
+      return jnp.sum(x ** 2)
+    return jax.grad(loss)
+
+  for rows in FLAGS.conv_rows:
+    x = (jax.random.uniform(key, (rows, 28, 28, 1)) < 0.2).astype(jnp.float32)
+    runs = {}
+    for name, conv in convs.items():
+      grad = gradient(conv)
+      descend = jax.jit(lambda w, x, grad=grad: jax.lax.fori_loop(
+          0, loop_steps, lambda _, w: jax.tree.map(lambda a, g: a - 1e-6 * g, w, grad(w, x)), w))
+      runs[f"{name}, alone"] = lambda f=jax.jit(grad), x=x: jax.block_until_ready(f(kernels, x))
+      runs[f"{name}, in a loop (x{loop_steps})"] = (
+          lambda f=descend, x=x: jax.block_until_ready(f(kernels, x)))
+    print(f"conv kernel gradient, {rows} images of 28x28 (loop rows: {loop_steps} gradients):")
+    alternate(runs, FLAGS.parts_rounds)
+
+
+def conv_remat_part():
+  """mnist_conv net, batch 8, T = 20: the train step plain and in remat spans of 5 steps."""
+  case = conv_case(8, 20)
+  print("mnist_conv net, batch 8, T = 20, train step:")
+  alternate({"plain": peers.snn_jax_step(case, {}),
+             "remat_chunk 5": peers.snn_jax_step(case, {"remat_chunk": 5})}, FLAGS.parts_rounds)
+
+
 def fused_part(widths=(784, 256, 256, 256, 256, 10), num_steps: int = 25, batch: int = 128):
   """The MLP's loss gradient computed layer by layer (each layer: one matmul on all T steps,
   then its LIF scan; how models.SpikingMLP runs) vs fused (one scan over T, every layer per
@@ -270,6 +316,7 @@ def main(argv):
         f"host memory: {allocator}")
   parts = {"encoding": encoding_part, "knobs": knobs_part, "remat": remat_part,
            "conv_profile": conv_profile_part, "conv_members": conv_members_part,
+           "conv_gradient": conv_gradient_part, "conv_remat": conv_remat_part,
            "fused": fused_part, "shift": shift_part, "lif": lif_part}
   parts[FLAGS.part]()
 
