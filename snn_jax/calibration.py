@@ -36,25 +36,28 @@ def calibrate(model: nn.Module, params: dict, x: jax.Array, target: float) -> di
   neuron and sample on ``x [T, B, ...]`` (see the module docstring)."""
   names = hidden_synapse_names(params)
 
-  def scaled(gains):
+  def scaled(params, log2_gains):
     out = dict(params)
-    for name, log2_gain in zip(names, gains):
-      out[name] = jax.tree.map(lambda w, g=jnp.exp2(log2_gain): w * g, params[name])
+    for layer, name in enumerate(names):
+      out[name] = jax.tree.map(lambda w, l=layer: w * jnp.exp2(log2_gains[l]), params[name])
     return out
 
-  def mean_count(gains, layer):
-    _, counts = model.apply({"params": scaled(gains)}, x)
-    return jnp.stack([n.mean() for n in counts])[layer]
+  @jax.jit
+  def search(params, x):
+    def mean_count(log2_gains, layer):
+      _, counts = model.apply({"params": scaled(params, log2_gains)}, x)
+      return jnp.stack([n.mean() for n in counts])[layer]
 
-  def fit_layer(layer, gains):
-    def halve(_, bounds):
-      low, high = bounds
-      mid = (low + high) / 2
-      below = mean_count(gains.at[layer].set(mid), layer) < target
-      return jnp.where(below, mid, low), jnp.where(below, high, mid)
-    _, high = jax.lax.fori_loop(0, BISECTIONS, halve,
-                                (jnp.float32(-GAIN_OCTAVES), jnp.float32(GAIN_OCTAVES)))
-    return gains.at[layer].set(high)
+    def fit_layer(layer, log2_gains):
+      def halve(_, bounds):
+        low, high = bounds
+        mid = (low + high) / 2
+        below = mean_count(log2_gains.at[layer].set(mid), layer) < target
+        return jnp.where(below, mid, low), jnp.where(below, high, mid)
+      _, high = jax.lax.fori_loop(0, BISECTIONS, halve,
+                                  (jnp.float32(-GAIN_OCTAVES), jnp.float32(GAIN_OCTAVES)))
+      return log2_gains.at[layer].set(high)
 
-  search = jax.jit(lambda: jax.lax.fori_loop(0, len(names), fit_layer, jnp.zeros(len(names))))
-  return scaled(search())
+    return scaled(params, jax.lax.fori_loop(0, len(names), fit_layer, jnp.zeros(len(names))))
+
+  return search(params, x)
