@@ -6,14 +6,15 @@ r"""The experiment suite at full scale, meant for a GPU (make tables).
 tables_quick.py at full scale: all 60,000 training and 10,000 test images, 10 epochs
 (two-phase: 5 + 5), three seeds, seven lambdas per method, and table 2 also on the conv net
 (32s1-64s2-64s2, dense 256) and on CIFAR-10 (through tensorflow-datasets; skipped, and
-said so in the results, where it cannot be loaded). Run so far: Table 1 on MNIST with rate
-input, on the 2-core CPU (89 min; --config.depth.datasets="('mnist',)"
---config.encodings="('rate',)" --config.penalties.benchmarks="()"): accuracy 97.2-97.8% at
-every depth from 1 to 8 hidden layers while the hidden spikes per sample grow 3.3x
-(docs/RESULTS.md). By the throughputs measured
-on one H100 (docs/BENCHMARKS.md: ~250,000 samples/s for a vmapped FC sweep, ~25,000 for a
-conv run, conv members one after another) expect about an hour for the FC tables and about
-7 hours for the conv half of table 2; it resumes, so it can be run in pieces.
+said so in the results, where it cannot be loaded). Run so far, on the 2-core CPU: Table 1
+with rate input on both datasets (3.2 h; --config.depth.datasets="('mnist','fashion_mnist')"
+--config.encodings="('rate',)" --config.penalties.benchmarks="()"): from 1 to 8 hidden
+layers the hidden spikes per sample grow 3.3x on MNIST (accuracy 97.2-97.8%) and 2.7x on
+Fashion-MNIST (87.6% at 2 layers to 85.6% at 8); and MNIST latency at seed 0 (docs/RESULTS.md).
+By the throughputs measured on one H100 (docs/BENCHMARKS.md: ~250,000 samples/s for a
+vmapped FC sweep, ~25,000 for a conv run, conv members one after another) expect about an
+hour for the FC tables and about 7 hours for the conv half of table 2; it resumes, so it can
+be run in pieces.
 Unlike tables_quick.py, latency runs calibrate their init to one spike per neuron
 (model.init_spikes = 1): at LeCun init, latency nets of 6 and 8 layers never fire.
 """
