@@ -53,7 +53,7 @@ def test_every_hidden_layer_fires_the_target_and_only_gains_change(model_options
 
 
 @pytest.mark.slow
-def test_init_spikes_zero_is_the_plain_init_and_calibration_is_deterministic():
+def test_calibration_is_deterministic_and_leaves_the_readout_alone():
   c = digits.get_config()
   c.encoding.name = "latency"
   exp = train.Experiment(c)
