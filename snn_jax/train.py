@@ -160,9 +160,9 @@ def make_optimizer(optim_config) -> optax.GradientTransformationExtraArgs:
 
 def create_train_state(config, model, tx, example_images: np.ndarray, encode,
                        steps_per_epoch: int) -> TrainState:
-  """Initial state: parameters from ``config.seed``, encoding key, schedule scalars. With
-  ``model.init_spikes`` the parameters are calibrated on ``example_images`` (a batch; one
-  image is enough otherwise)."""
+  """Initial state: parameters from ``config.seed``, encoding key, schedule scalars. The
+  parameters' shapes come from the first of ``example_images``; with ``model.init_spikes``
+  they are calibrated on all of them (the first training batch)."""
   init_key, train_key = jax.random.split(jax.random.PRNGKey(config.seed))
   x = encode(jnp.asarray(example_images), key=train_key)
   params = model.init(init_key, x[:, :1])["params"]
@@ -264,8 +264,8 @@ class Experiment:
   def init_state(self, config=None) -> TrainState:
     """A fresh state for ``config`` (default: the experiment's own)."""
     config = config or self.config
-    images = self.dataset.train_images[:config.train.batch_size if config.model.init_spikes else 1]
-    return create_train_state(config, self.model, self.tx, images, self.encode,
+    return create_train_state(config, self.model, self.tx,
+                              self.dataset.train_images[:config.train.batch_size], self.encode,
                               self.steps_per_epoch)
 
   def members_step(self) -> Callable:
