@@ -14,6 +14,8 @@ layer gets the smallest gain, to within 2^-12 octaves, at which it fired at leas
 (counts are whole numbers and binary inputs tie, so a layer can land a few percent off it);
 one that cannot reach the target keeps the range's end. The whole search is one compiled program.
 """
+import functools
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -33,31 +35,33 @@ def hidden_synapse_names(params: dict) -> list[str]:
 
 def calibrate(model: nn.Module, params: dict, x: jax.Array, target: float) -> dict:
   """``params`` with every hidden synapse scaled so its layer fires ``target`` spikes per
-  neuron and sample on ``x [T, B, ...]`` (see the module docstring)."""
+  neuron and sample on ``x [T, B, ...]`` (see the module docstring). Compiled once per model
+  and shapes: the members of a sweep share the program."""
+  return _calibrated(model, params, x, jnp.float32(target))
+
+
+@functools.partial(jax.jit, static_argnames="model")
+def _calibrated(model, params, x, target):
   names = hidden_synapse_names(params)
 
-  def scaled(params, log2_gains):
+  def scaled(log2_gains):
     out = dict(params)
     for layer, name in enumerate(names):
       out[name] = jax.tree.map(lambda w, l=layer: w * jnp.exp2(log2_gains[l]), params[name])
     return out
 
-  @jax.jit
-  def search(params, x):
-    def mean_count(log2_gains, layer):
-      _, counts = model.apply({"params": scaled(params, log2_gains)}, x)
-      return jnp.stack([n.mean() for n in counts])[layer]
+  def mean_count(log2_gains, layer):
+    _, counts = model.apply({"params": scaled(log2_gains)}, x)
+    return jnp.stack([n.mean() for n in counts])[layer]
 
-    def fit_layer(layer, log2_gains):
-      def halve(_, bounds):
-        low, high = bounds
-        mid = (low + high) / 2
-        below = mean_count(log2_gains.at[layer].set(mid), layer) < target
-        return jnp.where(below, mid, low), jnp.where(below, high, mid)
-      _, high = jax.lax.fori_loop(0, BISECTIONS, halve,
-                                  (jnp.float32(-GAIN_OCTAVES), jnp.float32(GAIN_OCTAVES)))
-      return log2_gains.at[layer].set(high)
+  def fit_layer(layer, log2_gains):
+    def halve(_, bounds):
+      low, high = bounds
+      mid = (low + high) / 2
+      below = mean_count(log2_gains.at[layer].set(mid), layer) < target
+      return jnp.where(below, mid, low), jnp.where(below, high, mid)
+    _, high = jax.lax.fori_loop(0, BISECTIONS, halve,
+                                (jnp.float32(-GAIN_OCTAVES), jnp.float32(GAIN_OCTAVES)))
+    return log2_gains.at[layer].set(high)
 
-    return scaled(params, jax.lax.fori_loop(0, len(names), fit_layer, jnp.zeros(len(names))))
-
-  return search(params, x)
+  return scaled(jax.lax.fori_loop(0, len(names), fit_layer, jnp.zeros(len(names))))
