@@ -67,12 +67,12 @@ bench-peers: $(PEERS_VENV)/.installed
 ## tables-quick: the experiment suite at reduced scale (MNIST + Fashion-MNIST, CPU) into results/quick and docs/RESULTS.md; resumable
 tables-quick: setup
 	$(PY) -m experiments.tables --config configs/tables_quick.py --workdir runs/tables_quick \
-		--results results/quick
+		--results results/quick --doc docs/RESULTS.md
 
-## tables: the full-scale suite (GPU: more data, epochs, seeds, conv nets, CIFAR-10) into results/full; resumable
+## tables: the full-scale suite (GPU: more data, epochs, seeds, conv nets, CIFAR-10) into results/full and docs/RESULTS.md; resumable
 tables: setup
 	$(PY) -m experiments.tables --config configs/tables_full.py --workdir runs/tables_full \
-		--results results/full
+		--results results/full --doc docs/RESULTS.md
 
 ## front: accuracy-vs-spikes fronts of four recipes, MNIST and Fashion-MNIST FC at full scale (GPU; configs/front_full.py) into results/full; resumable
 front: setup

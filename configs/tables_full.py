@@ -1,7 +1,7 @@
 r"""The experiment suite at full scale, meant for a GPU (make tables).
 
   python -m experiments.tables --config configs/tables_full.py --workdir runs/tables_full \
-      --results results/full
+      --results results/full --doc docs/RESULTS.md
 
 tables_quick.py at full scale: all 60,000 training and 10,000 test images, 10 epochs
 (two-phase: 5 + 5), three seeds, seven lambdas per method, and table 2 also on the conv net

@@ -1,7 +1,7 @@
 r"""The experiment suite at reduced scale, for the 2-core CPU (make tables-quick).
 
   python -m experiments.tables --config configs/tables_quick.py --workdir runs/tables_quick \
-      --results results/quick
+      --results results/quick --doc docs/RESULTS.md
 
 MNIST and Fashion-MNIST, rate and latency inputs, two seeds; 12,800 training images x
 2 epochs (two-phase: 1 + 1), 2,000 test images, T = 20. Table 2 uses 784-256x4-10 and three

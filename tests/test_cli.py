@@ -168,7 +168,7 @@ def _tables(tmp_path, *overrides):
   return subprocess.run(
       [sys.executable, "-m", "experiments.tables", "--config", "configs/tables_quick.py",
        "--workdir", str(tmp_path / "runs"), "--results", str(tmp_path / "results"),
-       "--doc", str(tmp_path / "RESULTS.md"), *overrides],
+       *overrides],
       cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -181,9 +181,12 @@ def test_tables_cli_runs_a_tiny_suite(tmp_path):
           "--config.networks.fc.hidden=(8,8)", "--config.penalties.lambda_excess=(0.1,)",
           "--config.penalties.lambda_all=(0.1,)", "--config.seeds=(0,)",
           "--config.encodings=('rate',)"]
+  committed_doc = (REPO_ROOT / "docs" / "RESULTS.md").read_text()
   result = _tables(tmp_path, *tiny)
   assert result.returncode == 0, result.stderr[-3000:]
-  doc = (tmp_path / "RESULTS.md").read_text()
+  # without --doc the section goes beside the tables, not into the repository's RESULTS.md
+  assert (REPO_ROOT / "docs" / "RESULTS.md").read_text() == committed_doc
+  doc = (tmp_path / "results" / "RESULTS.md").read_text()
   assert "python -m experiments.tables --config configs/tables_quick.py" in doc
   penalties = json.loads((tmp_path / "results" / "penalties.json").read_text())
   assert len(penalties["runs"]) == 8  # (none + 3 methods) x without/with silence
@@ -193,7 +196,7 @@ def test_tables_cli_unknown_key_fails_before_running(tmp_path):
   result = _tables(tmp_path, "--config.penalties.lambda_exces=(1.0,)")
   assert result.returncode == 1 and result.stderr.startswith("error: ")
   assert result.stderr.count("\n") == 1 and "lambda_exces" in result.stderr
-  assert not (tmp_path / "runs").exists() and not (tmp_path / "RESULTS.md").exists()
+  assert not (tmp_path / "runs").exists() and not (tmp_path / "results").exists()
 
 
 # Preemption: 4 epochs of 8 steps (phase 1 = steps 1-16), a checkpoint after every step so a
