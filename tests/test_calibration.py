@@ -52,6 +52,17 @@ def test_every_hidden_layer_fires_the_target_and_only_gains_change(model_options
   assert jax.tree.all(jax.tree.map(np.array_equal, calibrated["Readout_0"], params["Readout_0"]))
 
 
+def test_members_of_a_sweep_share_one_compiled_search():
+  """Other seeds (parameters) and targets of the same model and shapes reuse the program."""
+  model = _create(hidden=(16, 16))
+  x = _sparse_spikes((6, 8, 50))
+  params = [model.init(jax.random.PRNGKey(seed), x)["params"] for seed in (0, 1)]
+  calibration.calibrate(model, params[0], x, 1.0)
+  compiled = calibration._calibrated._cache_size()  # pylint: disable=protected-access
+  calibration.calibrate(model, params[1], x, 2.0)
+  assert calibration._calibrated._cache_size() == compiled  # pylint: disable=protected-access
+
+
 @pytest.mark.slow
 def test_calibration_is_deterministic_and_leaves_the_readout_alone():
   c = digits.get_config()
