@@ -247,3 +247,23 @@ def test_scan_unroll_auto_and_errors():
     models.scan_unroll(-1)
   with pytest.raises(ValueError, match="compute.dtype='float16'"):
     models.compute_dtype("float16")
+
+
+def test_halving_the_threshold_fires_as_doubling_the_hidden_gains():
+  """docs/METHOD.md section 4: threshold theta = threshold 1 with hidden kernels and biases
+  divided by theta (theta = 0.5 makes every value exact, so the nets agree bit for bit)."""
+  x = (jax.random.uniform(KEY, (8, 4, 30)) < 0.3).astype(jnp.float32)
+  c = base.base_config()
+  c.model.hidden = (16, 16, 16)
+  one = models.create(c.model, c.neuron, 10, c.compute)
+  c.neuron.threshold = 0.5
+  half = models.create(c.model, c.neuron, 10, c.compute)
+  params = _init(half, x)
+  doubled = {name: jax.tree.map(lambda w: 2 * w, p) if name.startswith("Dense_") else p
+             for name, p in params.items()}
+  logits_half, counts_half = half.apply({"params": params}, x)
+  logits_one, counts_one = one.apply({"params": doubled}, x)
+  assert float(counts_one[0].mean()) > 0.5  # the layers fire: the comparison means something
+  for a, b in zip(counts_half, counts_one):
+    np.testing.assert_array_equal(a, b)
+  np.testing.assert_array_equal(logits_half, logits_one)
