@@ -54,6 +54,12 @@ def test_every_table_plot_and_the_doc_section(finished):
   assert "<!-- generated: tiny -->" in text and "Table 3" in text
 
 
+def test_the_doc_section_names_every_machine_the_suite_ran_on():
+  runs = [{"machine": m} for m in ("cpu A", "cpu A", "gpu B")]
+  assert tables.machines_line(runs[:2]) == "- machine: cpu A"
+  assert tables.machines_line(runs) == "- machines: cpu A (2 invocations); gpu B (1 invocation)"
+
+
 @pytest.mark.slow
 def test_table_rows_cover_the_grid(finished):
   _, out = finished
