@@ -7,11 +7,11 @@ tables_quick.py at full scale: all 60,000 training and 10,000 test images, 10 ep
 (two-phase: 5 + 5), three seeds, seven lambdas per method, and table 2 also on the conv net
 (32s1-64s2-64s2, dense 256) and on CIFAR-10 (through tensorflow-datasets; skipped, and
 said so in the results, where it cannot be loaded). Run so far, on 2-core CPUs: Table 1 on
-both datasets and encodings (5.4 h summed over invocations; --config.depth.datasets="('mnist','fashion_mnist')"
---config.penalties.benchmarks="()"): from 1 to 8 hidden layers the hidden spikes per sample
-grow 3.3x (rate) and 5.7x (latency) on MNIST, where accuracy peaks at 2 layers (97.83%,
-97.29%), and 2.7x on Fashion-MNIST, where it falls from 87.6% / 88.1% at 2 layers to
-85.6% / 84.0% at 8 (docs/RESULTS.md).
+both datasets and encodings (5.4 h summed over invocations;
+--config.depth.datasets="('mnist','fashion_mnist')" --config.penalties.benchmarks="()"):
+from 1 to 8 hidden layers the hidden spikes per sample grow 3.3x (rate) and 5.7x (latency)
+on MNIST, where accuracy peaks at 2 layers (97.83%, 97.29%), and 2.7x on Fashion-MNIST,
+where it falls from 87.6% / 88.1% at 2 layers to 85.6% / 84.0% at 8 (docs/RESULTS.md).
 By the throughputs measured on one H100 (docs/BENCHMARKS.md: ~250,000 samples/s for a
 vmapped FC sweep, ~25,000 for a conv run, conv members one after another) expect about an
 hour for the FC tables and about 7 hours for the conv half of table 2; it resumes, so it can
