@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from configs import base
-from snn_jax import models
+from snn_jax import calibration, models
 
 KEY = jax.random.PRNGKey(0)
 
@@ -259,7 +259,8 @@ def test_halving_the_threshold_fires_as_doubling_the_hidden_gains():
   c.neuron.threshold = 0.5
   half = models.create(c.model, c.neuron, 10, c.compute)
   params = _init(half, x)
-  doubled = {name: jax.tree.map(lambda w: 2 * w, p) if name.startswith("Dense_") else p
+  hidden = calibration.hidden_synapse_names(params)
+  doubled = {name: jax.tree.map(lambda w: 2 * w, p) if name in hidden else p
              for name, p in params.items()}
   logits_half, counts_half = half.apply({"params": params}, x)
   logits_one, counts_one = one.apply({"params": doubled}, x)
