@@ -7,6 +7,8 @@ export PYTHONHASHSEED := 0
 # With an NVIDIA driver present, jax comes with its CUDA plugin, so the same targets use the GPU.
 EXTRAS ?= $(if $(shell command -v nvidia-smi 2>/dev/null),test$(COMMA)gpu,test)
 COMMA := ,
+# One test file per process (pytest-xdist), a process per core up to 4: compiling dominates.
+PYTEST = $(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 .DEFAULT_GOAL := help
 .PHONY: help setup train test test-all sweep bench bench-pipeline bench-peers tables-quick tables front clean
@@ -30,11 +32,11 @@ train: setup
 
 ## test: run the test suite without the slow end-to-end tests (a few minutes on 2 cores)
 test: setup
-	$(PY) -m pytest -q -m "not slow" tests
+	$(PYTEST) -m "not slow" tests
 
 ## test-all: the whole test suite, slow end-to-end tests included (what CI runs)
 test-all: setup
-	$(PY) -m pytest -q tests
+	$(PYTEST) tests
 
 ## sweep: default penalty sweep on digits (6 lambda_excess x 2 seeds, one vmapped program) into runs/sweep
 sweep: setup
