@@ -7,8 +7,8 @@ export PYTHONHASHSEED := 0
 # With an NVIDIA driver present, jax comes with its CUDA plugin, so the same targets use the GPU.
 EXTRAS ?= $(if $(shell command -v nvidia-smi 2>/dev/null),test$(COMMA)gpu,test)
 COMMA := ,
-# One test file per process (pytest-xdist), a process per core up to 4: compiling dominates.
-PYTEST = $(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadfile
+# One test file per process (pytest-xdist), a process per logical CPU up to 4: compiling dominates.
+PYTEST = $(PY) -m pytest -q -n logical --maxprocesses 4 --dist loadfile
 
 .DEFAULT_GOAL := help
 .PHONY: help setup train test test-all sweep bench bench-pipeline bench-peers tables-quick tables front clean
