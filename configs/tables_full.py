@@ -20,7 +20,7 @@ Unlike tables_quick.py, latency runs calibrate their init to one spike per neuro
 (model.init_spikes = 1): at LeCun init, latency nets of 6 and 8 layers never fire. Against
 r = 1 (docs/RESULTS.md): on the 6-layer MNIST net r = 0.03 is 0.28 points ahead on each of
 five seeds, r = 0.1 and 0.3 are not, threshold 0.5 at LeCun init is level (3 seeds); r = 0.03
-is level at 8 layers and 0.14 points behind on 6-layer Fashion-MNIST (2 seeds).
+is ahead at 4 layers, level at 8 and 0.14 points behind on 6-layer Fashion-MNIST (2 seeds).
 """
 from configs import tables_quick
 
