@@ -30,7 +30,6 @@ def _train(workdir, *overrides):
       cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
 
 
-@pytest.mark.slow
 def test_tiny_run_writes_summary(tmp_path):
   result = _train(tmp_path, "--config.train.epochs=1", "--config.train.phase1_epochs=0",
                   "--config.data.train_size=128", "--config.data.test_size=64",

@@ -7,8 +7,6 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 SCRIPT = """
@@ -26,7 +24,6 @@ print(json.dumps({"file": snn_jax.__file__, "steps": int(state.step)}))
 """
 
 
-@pytest.mark.slow
 def test_public_api_trains_without_configs_or_experiments(tmp_path):
   site = tmp_path / "site"
   shutil.copytree(REPO_ROOT / "snn_jax", site / "snn_jax",

@@ -41,7 +41,6 @@ def four_member_sweep(tmp_path_factory):
   return workdir, rows
 
 
-@pytest.mark.slow
 def test_members_match_lone_runs(four_member_sweep, tmp_path):
   _, rows = four_member_sweep
   assert len(rows) == 4
