@@ -18,9 +18,10 @@ hour for the FC tables and about 7 hours for the conv half of table 2; it resume
 be run in pieces.
 Unlike tables_quick.py, latency runs calibrate their init to one spike per neuron
 (model.init_spikes = 1): at LeCun init, latency nets of 6 and 8 layers never fire. Against
-r = 1 (docs/RESULTS.md): on the 6-layer MNIST net r = 0.03 is 0.28 points ahead on each of
-five seeds, r = 0.1 and 0.3 are not, threshold 0.5 at LeCun init is level (3 seeds); r = 0.03
-is ahead at 4 layers, level at 8 and 0.14 points behind on 6-layer Fashion-MNIST (2 seeds).
+r = 1 (docs/RESULTS.md, Table 1's latency panels rerun at r = 0.03, 3 seeds, paired): r = 0.03
+is 0.06-0.31 points ahead at every MNIST depth and 0.17-0.32 ahead on Fashion-MNIST up to 4
+layers, but 0.26 and 0.28 behind there at 6 and 8 layers, so neither target dominates; r = 0.1
+and 0.3 do no better than r = 1 (6 layers, MNIST); threshold 0.5 at LeCun init is level.
 """
 from configs import tables_quick
 
