@@ -114,6 +114,18 @@ def test_missing_config_file(tmp_path, monkeypatch, capsys):
   assert "cannot load config file" in err and "configs/nope.py" in err
 
 
+def test_config_file_that_raises_is_one_line_without_its_traceback(tmp_path, monkeypatch,
+                                                                   capsys):
+  config = tmp_path / "refuses.py"
+  config.write_text("def get_config(size):\n"
+                    "  raise ValueError(f'size {size!r} is not one of small, large')\n")
+  status, err = run_train_cli(monkeypatch, capsys, "--config", f"{config}:huge",
+                              "--workdir", str(tmp_path / "run"))
+  assert status == 1
+  assert err == f"error: flag --config={config}:huge: size 'huge' is not one of small, large\n"
+  assert not (tmp_path / "run").exists()
+
+
 def test_missing_data_names_every_searched_path(tmp_path, monkeypatch, capsys):
   (tmp_path / "mnist").mkdir()
   (tmp_path / "mnist" / "train-images-idx3-ubyte.gz").write_bytes(b"")
