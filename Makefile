@@ -11,7 +11,7 @@ COMMA := ,
 PYTEST = $(PY) -m pytest -q -n logical --maxprocesses 4 --dist loadfile
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train test test-all sweep bench bench-pipeline bench-peers tables-quick tables front clean
+.PHONY: help setup train test test-all sweep bench bench-pipeline bench-peers tables-quick tables front front-latency clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -76,9 +76,14 @@ tables: setup
 	$(PY) -m experiments.tables --config configs/tables_full.py --workdir runs/tables_full \
 		--results results/full --doc docs/RESULTS.md
 
-## front: accuracy-vs-spikes fronts of four recipes, MNIST and Fashion-MNIST FC at full scale (GPU; configs/front_full.py) into results/full; resumable
+## front: accuracy-vs-spikes fronts of the training recipes, MNIST and Fashion-MNIST FC, rate input, at full scale (GPU; configs/front_full.py) into results/full; resumable
 front: setup
 	$(PY) -m experiments.front --config configs/front_full.py --workdir runs/front --results results/full
+
+## front-latency: the same fronts on latency (time-to-first-spike) input into results/full/front_latency; resumable
+front-latency: setup
+	$(PY) -m experiments.front --config configs/front_full.py:latency --workdir runs/front_latency \
+		--results results/full/front_latency
 
 ## clean: remove .venv, runs/ and caches
 clean:

@@ -84,10 +84,17 @@ def test_front_without_panels_or_with_two_swept_weights_is_refused():
     fronts.check_front(typo)
 
 
-def test_full_front_config_is_valid():
-  front = front_full.get_config()
+@pytest.mark.parametrize("encoding, panels", [
+    ("rate", {"mnist", "fashion_mnist"}),
+    ("latency", {"mnist_latency", "fashion_mnist_latency"})])
+def test_full_front_config_is_valid(encoding, panels):
+  front = front_full.get_config(encoding)
   fronts.check_front(front)
+  assert set(front.panels) == panels
   for recipes in front.panels.values():
     for recipe in recipes.values():
       validation.check_config(recipe.run)
+      assert recipe.run.encoding.name == encoding
       assert recipe.run.train.epochs == 20 and recipe.run.data.train_size == 0
+  with pytest.raises(ValueError, match="'delta' is not one of rate, latency"):
+    front_full.get_config("delta")
