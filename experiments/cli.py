@@ -33,10 +33,15 @@ class CommandLineError(Exception):
 
 def one_line(error: BaseException) -> str:
   """The error's message on one line (ml_collections' messages span several lines and wrap
-  a KeyError's text in an AttributeError)."""
+  a KeyError's text in an AttributeError; where a config file's ``get_config`` raised, they
+  hold the whole traceback, of which only the exception's own message is kept)."""
   while error.args and isinstance(error.args[0], BaseException):
     error = error.args[0]
   text = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+  head, folded, trace = text.partition("Error whilst parsing config file:")
+  if folded:
+    last = [line for line in trace.splitlines() if line.strip()][-1].strip()
+    text = f"{head.strip()} {last.split(': ', 1)[-1]}"
   return " ".join(part.strip() for part in text.strip().splitlines() if part.strip())
 
 
@@ -47,7 +52,7 @@ def parse_flags(argv: list[str]) -> list[str]:
   try:
     rest = FLAGS(argv)
   except flags.Error as e:
-    raise CommandLineError(flag_error_message(e)) from e
+    raise CommandLineError(one_line(e)) from e
   except OSError as e:
     raise CommandLineError(config_file_message(e)) from e
   except (KeyError, AttributeError) as e:
@@ -61,17 +66,6 @@ def parse_flags(argv: list[str]) -> list[str]:
       except OSError as e:
         raise CommandLineError(f"--{name}: {config_file_message(e)}") from e
   return rest
-
-
-def flag_error_message(error: flags.Error) -> str:
-  """absl's flag error on one line; where a config file's ``get_config`` raised, ml_collections
-  puts the whole traceback in the message, and only its last line (the exception's own
-  message) is kept: ``flag --config=configs/x.py:arg: <message>``."""
-  head, parsing, trace = str(error).partition("Error whilst parsing config file:")
-  if not parsing:
-    return one_line(error)
-  last = [line for line in trace.splitlines() if line.strip()][-1].strip()
-  return f"{head.strip()} {last.split(': ', 1)[-1]}"
 
 
 def config_file_message(error: OSError) -> str:
