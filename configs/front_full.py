@@ -12,6 +12,9 @@ r"""Accuracy-vs-spikes fronts at full scale, MNIST and Fashion-MNIST FC (make fr
   sparse             configs/*_fc_sparse.py (our recipe)
   sparse_wide        configs/*_fc_sparse_wide.py (the recipe on 784-1024x4-10; on MNIST with
                      random shifts of up to 2 pixels)
+  sparse_fixed_neuron
+                     latency input only: the sparse recipe with leak and threshold fixed
+                     (configs/mnist_fc_sparse_latency.py)
 102 runs. The first 90 on one H100 (jax 0.11.2), two panels at a time, about 6 minutes of
 training in all; sparse_wide on one H200 (jax 0.11.2), 140 s per panel.
 Measured there (mean over 3 seeds; results/full/front.md, docs/RESULTS.md): MNIST sparse
@@ -48,6 +51,12 @@ def full_scale(c, encoding):
   return c
 
 
+def fixed_neuron(c):
+  c.neuron.learn_beta = False
+  c.neuron.learn_threshold = False
+  return c
+
+
 def recipes(fc, sparse, sparse_wide, encoding):
   def plain(**phase2):
     c = full_scale(fc.get_config(), encoding)
@@ -56,7 +65,7 @@ def recipes(fc, sparse, sparse_wide, encoding):
       c.phase2[key] = value
     return c
 
-  return {
+  panel = {
       "no_penalty_cosine": {"run": base.no_penalty_cosine(full_scale(fc.get_config(), encoding)),
                             "sweep": {"seeds": SEEDS}},
       "excess": {"run": plain(), "sweep": {"lambda_excess": (0.0, 0.03, 0.1, 0.3),
@@ -68,6 +77,11 @@ def recipes(fc, sparse, sparse_wide, encoding):
       "sparse_wide": {"run": full_scale(sparse_wide.get_config(), encoding),
                       "sweep": {"lambda_excess": (0.03, 0.1), "seeds": SEEDS}},
   }
+  if encoding == "latency":  # learned leak and threshold cost accuracy there (docs/RESULTS.md)
+    panel["sparse_fixed_neuron"] = {
+        "run": fixed_neuron(full_scale(sparse.get_config(), encoding)),
+        "sweep": {"lambda_excess": (0.03, 0.1, 0.3), "seeds": SEEDS}}
+  return panel
 
 
 def get_config(encoding="rate"):

@@ -96,5 +96,10 @@ def test_full_front_config_is_valid(encoding, panels):
       validation.check_config(recipe.run)
       assert recipe.run.encoding.name == encoding
       assert recipe.run.train.epochs == 20 and recipe.run.data.train_size == 0
+    fixed = recipes.get("sparse_fixed_neuron")
+    assert (fixed is not None) == (encoding == "latency")
+    if fixed is not None:
+      assert not fixed.run.neuron.learn_beta and not fixed.run.neuron.learn_threshold
+      assert recipes.sparse.run.neuron.learn_beta and recipes.sparse.run.neuron.learn_threshold
   with pytest.raises(ValueError, match="'delta' is not one of rate, latency"):
     front_full.get_config("delta")
