@@ -77,7 +77,7 @@ def recipes(fc, sparse, sparse_wide, encoding):
       "sparse_wide": {"run": full_scale(sparse_wide.get_config(), encoding),
                       "sweep": {"lambda_excess": (0.03, 0.1), "seeds": SEEDS}},
   }
-  if encoding == "latency":  # learned leak and threshold cost accuracy there (docs/RESULTS.md)
+  if encoding == "latency":  # there learned leak and threshold cost accuracy (docs/RESULTS.md)
     panel["sparse_fixed_neuron"] = {
         "run": fixed_neuron(full_scale(sparse.get_config(), encoding)),
         "sweep": {"lambda_excess": (0.03, 0.1, 0.3), "seeds": SEEDS}}

@@ -7,6 +7,7 @@ import pytest
 
 from conftest import small_config
 from configs import front_full
+from configs import mnist_fc_sparse_latency
 from snn_jax import validation
 from snn_jax.study import fronts
 from snn_jax.study import tables
@@ -96,10 +97,13 @@ def test_full_front_config_is_valid(encoding, panels):
       validation.check_config(recipe.run)
       assert recipe.run.encoding.name == encoding
       assert recipe.run.train.epochs == 20 and recipe.run.data.train_size == 0
-    fixed = recipes.get("sparse_fixed_neuron")
-    assert (fixed is not None) == (encoding == "latency")
-    if fixed is not None:
-      assert not fixed.run.neuron.learn_beta and not fixed.run.neuron.learn_threshold
-      assert recipes.sparse.run.neuron.learn_beta and recipes.sparse.run.neuron.learn_threshold
+    assert ("sparse_fixed_neuron" in recipes) == (encoding == "latency")
   with pytest.raises(ValueError, match="'delta' is not one of rate, latency"):
     front_full.get_config("delta")
+
+
+def test_latency_front_trains_the_shipped_latency_recipe():
+  panel = front_full.get_config("latency").panels.mnist_latency
+  shipped = front_full.full_scale(mnist_fc_sparse_latency.get_config(), "latency")
+  assert panel.sparse_fixed_neuron.run.to_json() == shipped.to_json()
+  assert panel.sparse.run.neuron.learn_beta and panel.sparse.run.neuron.learn_threshold
