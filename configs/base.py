@@ -1,5 +1,5 @@
 """Defaults shared by every config (the library's :func:`snn_jax.defaults.default_config`)
-and the schedule the no-penalty baselines share.
+and the modifiers several configs share: the no-penalty baselines' schedule, fixed neurons.
 
 Not a config to run on its own: see digits.py, mnist_fc.py, fmnist_fc.py,
 mnist_conv.py and fmnist_conv.py.
@@ -15,4 +15,12 @@ def no_penalty_cosine(c):
   c.phase2.lambda_silence = 0.0
   c.phase2.warmup_epochs = 1.0
   c.phase2.lr_end_fraction = 0.0
+  return c
+
+
+def fixed_neuron(c):
+  """``c`` with leak and threshold fixed, not learned (configs/mnist_fc_sparse_latency.py and
+  front_full.py's sparse_fixed_neuron)."""
+  c.neuron.learn_beta = False
+  c.neuron.learn_threshold = False
   return c

@@ -51,12 +51,6 @@ def full_scale(c, encoding):
   return c
 
 
-def fixed_neuron(c):
-  c.neuron.learn_beta = False
-  c.neuron.learn_threshold = False
-  return c
-
-
 def recipes(fc, sparse, sparse_wide, encoding):
   def plain(**phase2):
     c = full_scale(fc.get_config(), encoding)
@@ -79,7 +73,7 @@ def recipes(fc, sparse, sparse_wide, encoding):
   }
   if encoding == "latency":  # there learned leak and threshold cost accuracy (docs/RESULTS.md)
     panel["sparse_fixed_neuron"] = {
-        "run": fixed_neuron(full_scale(sparse.get_config(), encoding)),
+        "run": base.fixed_neuron(full_scale(sparse.get_config(), encoding)),
         "sweep": {"lambda_excess": (0.03, 0.1, 0.3), "seeds": SEEDS}}
   return panel
 
