@@ -8,6 +8,7 @@ import pytest
 from conftest import small_config
 from configs import front_full
 from configs import mnist_fc_sparse_latency
+from configs import mnist_fc_sparse_latency_wide
 from snn_jax import validation
 from snn_jax.study import fronts
 from snn_jax.study import tables
@@ -97,13 +98,17 @@ def test_full_front_config_is_valid(encoding, panels):
       validation.check_config(recipe.run)
       assert recipe.run.encoding.name == encoding
       assert recipe.run.train.epochs == 20 and recipe.run.data.train_size == 0
-    assert ("sparse_fixed_neuron" in recipes) == (encoding == "latency")
+    for latency_only in ("sparse_fixed_neuron", "sparse_wide_fixed_neuron"):
+      assert (latency_only in recipes) == (encoding == "latency")
   with pytest.raises(ValueError, match="'delta' is not one of rate, latency"):
     front_full.get_config("delta")
 
 
-def test_latency_front_trains_the_shipped_latency_recipe():
+def test_latency_front_trains_the_shipped_latency_recipes():
   panel = front_full.get_config("latency").panels.mnist_latency
   shipped = front_full.full_scale(mnist_fc_sparse_latency.get_config(), "latency")
   assert panel.sparse_fixed_neuron.run.to_json() == shipped.to_json()
+  wide = front_full.full_scale(mnist_fc_sparse_latency_wide.get_config(), "latency")
+  wide.phase2.lambda_excess = panel.sparse_wide_fixed_neuron.run.phase2.lambda_excess  # swept
+  assert panel.sparse_wide_fixed_neuron.run.to_json() == wide.to_json()
   assert panel.sparse.run.neuron.learn_beta and panel.sparse.run.neuron.learn_threshold
