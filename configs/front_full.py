@@ -17,7 +17,7 @@ r"""Accuracy-vs-spikes fronts at full scale, MNIST and Fashion-MNIST FC (make fr
                      (configs/mnist_fc_sparse_latency.py)
   sparse_wide_fixed_neuron
                      latency input only: sparse_wide on 784-512x4-10 with leak and threshold
-                     fixed (configs/mnist_fc_sparse_latency_wide.py)
+                     fixed and a phase-2 cosine decay (configs/mnist_fc_sparse_latency_wide.py)
 102 runs. The first 90 on one H100 (jax 0.11.2), two panels at a time, about 6 minutes of
 training in all; sparse_wide on one H200 (jax 0.11.2), 140 s per panel.
 Measured there (mean over 3 seeds; results/full/front.md, docs/RESULTS.md): MNIST sparse
@@ -80,6 +80,7 @@ def recipes(fc, sparse, sparse_wide, encoding):
         "sweep": {"lambda_excess": (0.03, 0.1, 0.3), "seeds": SEEDS}}
     wide = base.fixed_neuron(full_scale(sparse_wide.get_config(), encoding))
     wide.model.hidden = (512, 512, 512, 512)
+    wide.phase2.lr_end_fraction = 0.0
     panel["sparse_wide_fixed_neuron"] = {
         "run": wide, "sweep": {"lambda_excess": (0.03, 0.1), "seeds": SEEDS}}
   return panel

@@ -15,7 +15,7 @@ the synaptic operations (684k), so per docs/METHOD.md's energy model it costs 4.
 --config.model.hidden='(512,512,512,512)': 98.01 +- 0.22% at 0.323, 1.1 uJ (docs/RESULTS.md).
 On the quiet 2-core CPU it trains at ~310 samples/s, 7.7x slower than mnist_fc_sparse.py
 (~2,370): about 65 minutes for the 20 epochs. On latency input a 512-wide net meets the same
-targets at 0.18 uJ: configs/mnist_fc_sparse_latency_wide.py (98.20% at 0.244).
+targets at 0.19 uJ: configs/mnist_fc_sparse_latency_wide.py (98.48% at 0.258).
 """
 from configs import mnist_fc_sparse
 
