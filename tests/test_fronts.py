@@ -7,6 +7,7 @@ import pytest
 
 from conftest import small_config
 from configs import front_full
+from configs import fmnist_fc_sparse_latency_wide
 from configs import mnist_fc_sparse_latency
 from configs import mnist_fc_sparse_latency_wide
 from snn_jax import validation
@@ -105,10 +106,12 @@ def test_full_front_config_is_valid(encoding, panels):
 
 
 def test_latency_front_trains_the_shipped_latency_recipes():
-  panel = front_full.get_config("latency").panels.mnist_latency
+  panels = front_full.get_config("latency").panels
+  panel = panels.mnist_latency
   shipped = front_full.full_scale(mnist_fc_sparse_latency.get_config(), "latency")
   assert panel.sparse_fixed_neuron.run.to_json() == shipped.to_json()
-  wide = front_full.full_scale(mnist_fc_sparse_latency_wide.get_config(), "latency")
-  wide.phase2.lambda_excess = panel.sparse_wide_fixed_neuron.run.phase2.lambda_excess  # swept
-  assert panel.sparse_wide_fixed_neuron.run.to_json() == wide.to_json()
+  for name, config in (("mnist_latency", mnist_fc_sparse_latency_wide),
+                       ("fashion_mnist_latency", fmnist_fc_sparse_latency_wide)):
+    wide = front_full.full_scale(config.get_config(), "latency")
+    assert panels[name].sparse_wide_fixed_neuron.run.to_json() == wide.to_json(), name
   assert panel.sparse.run.neuron.learn_beta and panel.sparse.run.neuron.learn_threshold
