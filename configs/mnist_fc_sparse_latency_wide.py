@@ -1,9 +1,9 @@
 r"""MNIST, 784-512x4-10, latency T=20: the latency recipe on a 2x wider net with random shifts.
 
 mnist_fc_sparse_latency.py (10 + 10 epochs, excess penalty ramped in over half an epoch, last
-hidden layer weighted 2, silence term with r_min = 0.1, leak and threshold fixed) with 512
-neurons per hidden layer, training images shifted by up to 2 pixels (data.random_shift),
-lambda_excess = 0.1 and the phase-2 learning rate decayed by a cosine to 0.
+hidden layer weighted 2, silence term with r_min = 0.1, leak and threshold fixed, phase-2
+learning rate decayed by a cosine to 0) with 512 neurons per hidden layer, training images
+shifted by up to 2 pixels (data.random_shift) and lambda_excess = 0.1.
 
   python -m experiments.train --config configs/mnist_fc_sparse_latency_wide.py \
       --workdir runs/mnist_fc_sparse_latency_wide
@@ -27,5 +27,4 @@ def get_config():
   c.model.hidden = (512, 512, 512, 512)
   c.data.random_shift = 2
   c.phase2.lambda_excess = 0.1
-  c.phase2.lr_end_fraction = 0.0  # cosine to 0: a constant rate leaves +-0.4-point epoch noise
   return c
