@@ -22,9 +22,7 @@ from configs import fmnist_fc_sparse
 
 
 def get_config():
-  c = base.fixed_neuron(fmnist_fc_sparse.get_config())
-  c.encoding.name = "latency"
+  c = base.latency_input(fmnist_fc_sparse.get_config())
   c.encoding.p_min = 0.05
   c.model.hidden = (512, 512, 512, 512)
-  c.phase2.lr_end_fraction = 0.0
   return c

@@ -78,10 +78,9 @@ def recipes(fc, sparse, sparse_wide, latency_wide, encoding):
                       "sweep": {"lambda_excess": (0.03, 0.1), "seeds": SEEDS}},
   }
   if encoding == "latency":  # there learned leak and threshold cost accuracy (docs/RESULTS.md)
-    fixed = base.fixed_neuron(full_scale(sparse.get_config(), encoding))
-    fixed.phase2.lr_end_fraction = 0.0
     panel["sparse_fixed_neuron"] = {
-        "run": fixed, "sweep": {"lambda_excess": (0.03, 0.1, 0.3), "seeds": SEEDS}}
+        "run": full_scale(base.latency_input(sparse.get_config()), encoding),
+        "sweep": {"lambda_excess": (0.03, 0.1, 0.3), "seeds": SEEDS}}
     panel["sparse_wide_fixed_neuron"] = {
         "run": full_scale(latency_wide.get_config(), encoding),
         "sweep": {"lambda_excess": (0.03, 0.1), "seeds": SEEDS}}

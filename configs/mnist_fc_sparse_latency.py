@@ -30,7 +30,4 @@ from configs import mnist_fc_sparse
 
 
 def get_config():
-  c = base.fixed_neuron(mnist_fc_sparse.get_config())
-  c.encoding.name = "latency"
-  c.phase2.lr_end_fraction = 0.0  # cosine to 0: +0.3 points, and epoch-to-epoch noise settles
-  return c
+  return base.latency_input(mnist_fc_sparse.get_config())
