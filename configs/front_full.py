@@ -18,7 +18,8 @@ r"""Accuracy-vs-spikes fronts at full scale, MNIST and Fashion-MNIST FC (make fr
   sparse_wide_fixed_neuron
                      latency input only: configs/*_fc_sparse_latency_wide.py (784-512x4-10,
                      leak and threshold fixed, a phase-2 cosine decay; MNIST with random
-                     shifts, Fashion-MNIST with pixels down to 0.05 encoded)
+                     shifts of 2 pixels, Fashion-MNIST with shifts of 1 and pixels down to
+                     0.05 encoded)
 102 runs. The first 90 on one H100 (jax 0.11.2), two panels at a time, about 6 minutes of
 training in all; sparse_wide on one H200 (jax 0.11.2), 140 s per panel.
 Measured there (mean over 3 seeds; results/full/front.md, docs/RESULTS.md): MNIST sparse
