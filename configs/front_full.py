@@ -15,11 +15,15 @@ r"""Accuracy-vs-spikes fronts at full scale, MNIST and Fashion-MNIST FC (make fr
   sparse_fixed_neuron
                      latency input only: the sparse recipe with leak and threshold fixed and
                      a phase-2 cosine decay (configs/mnist_fc_sparse_latency.py)
+  sparse_shift_fixed_neuron
+                     latency input only: configs/*_fc_sparse_latency_shift.py (784-256x4-10,
+                     leak and threshold fixed, a phase-2 cosine decay, random shifts; MNIST
+                     shifts of 2 pixels and a 20-epoch phase 2, Fashion-MNIST shifts of 1
+                     and pixels down to 0.05 encoded)
   sparse_wide_fixed_neuron
-                     latency input only: configs/*_fc_sparse_latency_wide.py (784-512x4-10,
-                     leak and threshold fixed, a phase-2 cosine decay; MNIST with random
-                     shifts of 2 pixels, Fashion-MNIST with shifts of 1 and pixels down to
-                     0.05 encoded)
+                     latency input only: configs/*_fc_sparse_latency_wide.py (the same on
+                     784-512x4-10, 10 + 10 epochs)
+The shipped configs' own lambdas are among their recipes' swept ones.
 102 runs. The first 90 on one H100 (jax 0.11.2), two panels at a time, about 6 minutes of
 training in all; sparse_wide on one H200 (jax 0.11.2), 140 s per panel.
 Measured there (mean over 3 seeds; results/full/front.md, docs/RESULTS.md): MNIST sparse
@@ -38,27 +42,48 @@ import ml_collections
 from configs import base
 from configs import fmnist_fc
 from configs import fmnist_fc_sparse
+from configs import fmnist_fc_sparse_latency_shift
 from configs import fmnist_fc_sparse_latency_wide
 from configs import fmnist_fc_sparse_wide
 from configs import mnist_fc
 from configs import mnist_fc_sparse
+from configs import mnist_fc_sparse_latency_shift
 from configs import mnist_fc_sparse_latency_wide
 from configs import mnist_fc_sparse_wide
 
 SEEDS = (0, 1, 2)
 # input encoding (the config argument) -> suffix of its panels' names
 ENCODINGS = {"rate": "", "latency": "_latency"}
+# dataset -> the config modules its recipes start from
+CONFIGS = {
+    "mnist": dict(fc=mnist_fc, sparse=mnist_fc_sparse, sparse_wide=mnist_fc_sparse_wide,
+                  latency_wide=mnist_fc_sparse_latency_wide,
+                  latency_shift=mnist_fc_sparse_latency_shift),
+    "fashion_mnist": dict(fc=fmnist_fc, sparse=fmnist_fc_sparse,
+                          sparse_wide=fmnist_fc_sparse_wide,
+                          latency_wide=fmnist_fc_sparse_latency_wide,
+                          latency_shift=fmnist_fc_sparse_latency_shift),
+}
 
 
-def full_scale(c, encoding):
+def full_scale(c, encoding, epochs=20):
+  """``c`` on ``encoding`` for 10 epochs without penalty, then ``epochs - 10`` with it."""
   c.encoding.name = encoding
-  c.train.epochs = 20
+  c.train.epochs = epochs
   c.train.phase1_epochs = 10
   c.train.checkpoint_every_steps = 0
   return c
 
 
-def recipes(fc, sparse, sparse_wide, latency_wide, encoding):
+def with_own_lambda(lambdas, config) -> tuple:
+  """``lambdas`` and the config's own lambda_excess (a shipped recipe's point), sorted."""
+  return tuple(sorted({*lambdas, config.phase2.lambda_excess}))
+
+
+def recipes(configs, encoding):
+  """One panel's recipes: ``configs`` is a CONFIGS entry."""
+  fc, sparse = configs["fc"], configs["sparse"]
+
   def plain(**phase2):
     c = full_scale(fc.get_config(), encoding)
     c.phase2.lambda_silence = 0.0
@@ -75,27 +100,29 @@ def recipes(fc, sparse, sparse_wide, latency_wide, encoding):
                            "sweep": {"lambda_all": (0.003, 0.01, 0.03), "seeds": SEEDS}},
       "sparse": {"run": full_scale(sparse.get_config(), encoding),
                  "sweep": {"lambda_excess": (0.03, 0.1, 0.3), "seeds": SEEDS}},
-      "sparse_wide": {"run": full_scale(sparse_wide.get_config(), encoding),
+      "sparse_wide": {"run": full_scale(configs["sparse_wide"].get_config(), encoding),
                       "sweep": {"lambda_excess": (0.03, 0.1), "seeds": SEEDS}},
   }
   if encoding == "latency":  # there learned leak and threshold cost accuracy (docs/RESULTS.md)
     panel["sparse_fixed_neuron"] = {
         "run": full_scale(base.latency_input(sparse.get_config()), encoding),
         "sweep": {"lambda_excess": (0.03, 0.1, 0.3), "seeds": SEEDS}}
+    shift = configs["latency_shift"].get_config()
+    shift = full_scale(shift, encoding, epochs=shift.train.epochs)  # its own phase-2 length
+    wide = full_scale(configs["latency_wide"].get_config(), encoding)
+    panel["sparse_shift_fixed_neuron"] = {
+        "run": shift, "sweep": {"lambda_excess": with_own_lambda((0.03, 0.1, 0.3), shift),
+                                "seeds": SEEDS}}
     panel["sparse_wide_fixed_neuron"] = {
-        "run": full_scale(latency_wide.get_config(), encoding),
-        "sweep": {"lambda_excess": (0.03, 0.1), "seeds": SEEDS}}
+        "run": wide, "sweep": {"lambda_excess": with_own_lambda((0.03, 0.1), wide),
+                               "seeds": SEEDS}}
   return panel
 
 
 def get_config(encoding="rate"):
   if encoding not in ENCODINGS:
     raise ValueError(f"the input encoding {encoding!r} is not one of {', '.join(ENCODINGS)}")
-  suffix = ENCODINGS[encoding]
   c = ml_collections.ConfigDict()
-  c.panels = {"mnist" + suffix: recipes(mnist_fc, mnist_fc_sparse, mnist_fc_sparse_wide,
-                                        mnist_fc_sparse_latency_wide, encoding),
-              "fashion_mnist" + suffix: recipes(fmnist_fc, fmnist_fc_sparse,
-                                                fmnist_fc_sparse_wide,
-                                                fmnist_fc_sparse_latency_wide, encoding)}
+  c.panels = {dataset + ENCODINGS[encoding]: recipes(configs, encoding)
+              for dataset, configs in CONFIGS.items()}
   return c

@@ -7,8 +7,10 @@ import pytest
 
 from conftest import small_config
 from configs import front_full
+from configs import fmnist_fc_sparse_latency_shift
 from configs import fmnist_fc_sparse_latency_wide
 from configs import mnist_fc_sparse_latency
+from configs import mnist_fc_sparse_latency_shift
 from configs import mnist_fc_sparse_latency_wide
 from snn_jax import validation
 from snn_jax.study import fronts
@@ -94,12 +96,17 @@ def test_full_front_config_is_valid(encoding, panels):
   front = front_full.get_config(encoding)
   fronts.check_front(front)
   assert set(front.panels) == panels
-  for recipes in front.panels.values():
-    for recipe in recipes.values():
+  for panel, recipes in front.panels.items():
+    for name, recipe in recipes.items():
       validation.check_config(recipe.run)
       assert recipe.run.encoding.name == encoding
-      assert recipe.run.train.epochs == 20 and recipe.run.data.train_size == 0
-    for latency_only in ("sparse_fixed_neuron", "sparse_wide_fixed_neuron"):
+      assert recipe.run.data.train_size == 0
+      if name == "sparse_shift_fixed_neuron":  # keeps its config's phase-2 length
+        assert recipe.run.train.epochs >= 20, panel
+      else:
+        assert recipe.run.train.epochs == 20, (panel, name)
+    for latency_only in ("sparse_fixed_neuron", "sparse_shift_fixed_neuron",
+                         "sparse_wide_fixed_neuron"):
       assert (latency_only in recipes) == (encoding == "latency")
   with pytest.raises(ValueError, match="'delta' is not one of rate, latency"):
     front_full.get_config("delta")
@@ -110,8 +117,12 @@ def test_latency_front_trains_the_shipped_latency_recipes():
   panel = panels.mnist_latency
   shipped = front_full.full_scale(mnist_fc_sparse_latency.get_config(), "latency")
   assert panel.sparse_fixed_neuron.run.to_json() == shipped.to_json()
-  for name, config in (("mnist_latency", mnist_fc_sparse_latency_wide),
-                       ("fashion_mnist_latency", fmnist_fc_sparse_latency_wide)):
-    wide = front_full.full_scale(config.get_config(), "latency")
-    assert panels[name].sparse_wide_fixed_neuron.run.to_json() == wide.to_json(), name
+  for name, wide_config, shift_config in (
+      ("mnist_latency", mnist_fc_sparse_latency_wide, mnist_fc_sparse_latency_shift),
+      ("fashion_mnist_latency", fmnist_fc_sparse_latency_wide, fmnist_fc_sparse_latency_shift)):
+    for recipe, config in (("sparse_wide_fixed_neuron", wide_config.get_config()),
+                           ("sparse_shift_fixed_neuron", shift_config.get_config())):
+      shipped = front_full.full_scale(config, "latency", epochs=config.train.epochs)
+      assert panels[name][recipe].run.to_json() == shipped.to_json(), (name, recipe)
+      assert config.phase2.lambda_excess in panels[name][recipe].sweep.lambda_excess
   assert panel.sparse.run.neuron.learn_beta and panel.sparse.run.neuron.learn_threshold

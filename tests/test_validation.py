@@ -13,8 +13,8 @@ from snn_jax.study import sweep
 CONFIGS = ("digits", "mnist_fc", "mnist_fc_baseline", "fmnist_fc", "mnist_fc_sparse",
            "fmnist_fc_sparse", "mnist_fc_sparse_latency", "mnist_fc_sparse_latency_wide",
            "mnist_fc_sparse_latency_shift", "fmnist_fc_sparse_latency_wide",
-           "mnist_fc_sparse_wide", "fmnist_fc_sparse_wide", "mnist_conv", "fmnist_conv",
-           "mnist_conv_baseline")
+           "fmnist_fc_sparse_latency_shift", "mnist_fc_sparse_wide", "fmnist_fc_sparse_wide",
+           "mnist_conv", "fmnist_conv", "mnist_conv_baseline")
 
 BAD_VALUES = [  # (key, value, words the message must hold besides key and value)
     ("data.name", "cifar", "digits"),
