@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -129,6 +130,54 @@ def test_a_grid_without_penalties_writes_only_its_tables(finished, tmp_path):
   text = doc.read_text()
   assert "### Table 1" in text and "### Table 2" not in text and "penalties_" not in text
   assert "not in this invocation's grid (no runs): Table 2, Table 3" in text
+
+
+@pytest.mark.slow
+def test_pieces_add_up_in_one_results_dir(finished, tmp_path):
+  """A suite completed in pieces (e.g. over several GPU loans, each with its own runs dir):
+  each invocation's tables hold its runs and the earlier ones' saved rows."""
+  root, out = finished
+  results, doc = tmp_path / "results", tmp_path / "RESULTS.md"
+  pieces = [dict(benchmarks=("digits/fc",), datasets=(), encodings=("rate",), seeds=(0, 1)),
+            dict(benchmarks=(), datasets=("digits",), encodings=("rate", "latency"), seeds=(0, 1)),
+            dict(benchmarks=("digits/fc",), datasets=(), encodings=("latency",), seeds=(0,))]
+  for i, piece in enumerate(pieces):
+    s = tiny_suite()
+    s.penalties.benchmarks, s.depth.datasets = piece["benchmarks"], piece["datasets"]
+    s.encodings, s.seeds = piece["encodings"], piece["seeds"]
+    runs = tmp_path / f"runs{i}"  # a fresh checkout: the earlier pieces' run dirs are gone
+    shutil.copytree(root / "runs", runs)
+    got = suite.run(s, str(runs), str(results), str(doc), f"piece {i}")
+  untimed = lambda agg: [{k: v for k, v in r.items() if "seconds" not in k} for r in agg]
+  assert untimed(got["depth"]) == untimed(out["depth"])  # from the second piece, kept
+  latency = [r for r in got["penalties"] if r["encoding"] == "latency"]
+  assert {tuple(r["seeds"]) for r in latency} == {(0,)}
+  rate = [r for r in got["penalties"] if r["encoding"] == "rate"]
+  assert untimed(rate) == untimed([r for r in out["penalties"] if r["encoding"] == "rate"])
+  log = json.loads((results / "suite.json").read_text())
+  assert [i["runs_kept"] for i in log] == [0, 16, 24]
+  table2 = (results / "penalties.md").read_text()
+  assert "over the seeds in its column seeds" in table2 and "| 0, 1 |" in table2
+  text = doc.read_text()
+  assert "### Table 1" in text and "### Table 2" in text and "24 kept from earlier" in text
+
+  s = tiny_suite()
+  s.run.train.epochs = 3
+  before = {f.name: f.read_bytes() for f in results.iterdir()}
+  with pytest.raises(ValueError, match=r"suite\.json: the invocation of .* differ from this "
+                     r"one's \(run\.train\.epochs\)"):
+    suite.run(s, str(tmp_path / "runs0"), str(results), str(doc), "changed")
+  assert {f.name: f.read_bytes() for f in results.iterdir()} == before
+
+
+def test_merge_rows_replaces_in_place_and_counts_the_untouched():
+  keys = ("depth", "seed")
+  earlier = [{"depth": 1, "seed": 0, "v": "old"}, {"depth": 2, "seed": 0, "v": "old"}]
+  rows = [{"depth": 2, "seed": 0, "v": "new"}, {"depth": 2, "seed": 1, "v": "new"}]
+  merged, kept = suite.merge_rows(earlier, rows, keys)
+  assert [(r["depth"], r["seed"], r["v"]) for r in merged] == [(1, 0, "old"), (2, 0, "new"),
+                                                               (2, 1, "new")]
+  assert kept == 1 and suite.merge_rows([], rows, keys) == (rows, 0)
 
 
 @pytest.mark.slow

@@ -15,6 +15,11 @@ length train together as one vmapped program (:func:`snn_jax.members.train_in_ch
 run whose directory already holds a summary.json of the same config is read back instead of
 retrained, and an unfinished one resumes from its checkpoints, so an interrupted suite
 resumes where it stopped; a run of a changed config is archived and retrained.
+
+A suite may also be completed in pieces, each an invocation with a narrower grid (fewer
+datasets, encodings, seeds...), on other machines: each table holds the runs of this
+invocation plus those saved in the results directory by earlier ones (:func:`merge_rows`),
+provided every piece defines its runs alike (:func:`check_same_runs`).
 """
 import json
 import os
@@ -40,6 +45,15 @@ METHODS = {
     "excess_1phase": (losses.LAMBDAS["excess"], False),
     "excess_2phase": (losses.LAMBDAS["excess"], True),
 }
+
+
+# Suite keys that pick which runs to make, not what a run is: invocations that differ only in
+# these may add their runs up in one results directory (a suite completed in pieces).
+GRID_KEYS = ("name", "seeds", "encodings", "depth.datasets", "depth.hidden_layers",
+             "penalties.benchmarks", "penalties.lambda_excess", "penalties.lambda_all",
+             "penalties.chunk", "encodings_table.accuracy_tolerance")
+# table -> the labels that name one of its runs
+RUN_KEYS = {"depth": tables.DEPTH_KEYS + ("seed",), "penalties": tables.PENALTY_KEYS + ("seed",)}
 
 
 class Run(NamedTuple):
@@ -186,6 +200,50 @@ def check_suite(suite) -> None:
       validation.check_config(run_config(suite, dataset, encoding, network))
 
 
+def run_definition(suite) -> dict:
+  """The suite's keys that define what each run is (all but GRID_KEYS), flattened."""
+  flat = workdir_lib.flatten(json.loads(suite.to_json_best_effort()))
+  return {k: v for k, v in flat.items() if k not in GRID_KEYS and not k.startswith("run.")}
+
+
+def check_same_runs(suite, invocations: list, results_dir: str) -> None:
+  """Raises unless every earlier invocation logged in ``results_dir`` defined its runs as
+  ``suite`` does (invocations from before the log held the suite pass unchecked)."""
+  definition = run_definition(suite)
+  for earlier in invocations:
+    if "suite" not in earlier:
+      continue
+    saved = earlier["suite"]["definition"]
+    differ = [f"run.{k}" for k in workdir_lib.config_differences(earlier["suite"]["run"],
+                                                                 suite.run)]
+    differ += sorted(k for k in saved.keys() | definition.keys()
+                     if saved.get(k) != definition.get(k))
+    if differ:
+      raise ValueError(
+          f"{os.path.join(results_dir, 'suite.json')}: the invocation of {earlier['started']} "
+          f"ran a suite whose runs differ from this one's ({', '.join(differ[:8])}); their "
+          f"tables cannot be merged: use another --results, or move {results_dir} away")
+
+
+def merge_rows(earlier: list[dict], rows: list[dict], keys: tuple) -> tuple[list[dict], int]:
+  """``earlier`` rows (a table's runs as saved) updated by this invocation's ``rows``: a row
+  with the same ``keys`` replaces the earlier one in place, new ones follow. Returns the rows
+  and how many of them are earlier runs this invocation did not touch."""
+  fresh = {tuple(r[k] for k in keys): r for r in rows}
+  merged = [fresh.pop(tuple(r[k] for k in keys), r) for r in earlier]
+  kept = len(merged) - (len(rows) - len(fresh))
+  return merged + list(fresh.values()), kept
+
+
+def saved_runs(results_dir: str, name: str) -> list[dict]:
+  """The runs of table ``name`` saved in ``results_dir`` (none if it has no such table)."""
+  path = os.path.join(results_dir, f"{name}.json")
+  if not os.path.exists(path):
+    return []
+  with open(path) as f:
+    return json.load(f)["runs"]
+
+
 def machine() -> str:
   """The device and host a suite ran on, in words."""
   cpu = platform.processor() or platform.machine()
@@ -199,16 +257,20 @@ def machine() -> str:
           f"jax {jax.__version__}")
 
 
+def read_invocations(results_dir: str) -> list[dict]:
+  """The invocations logged in results_dir/suite.json (none before the first)."""
+  path = os.path.join(results_dir, "suite.json")
+  if not os.path.exists(path):
+    return []
+  with open(path) as f:
+    return json.load(f)
+
+
 def log_invocation(results_dir: str, record: dict) -> list[dict]:
   """Appends ``record`` to results_dir/suite.json; returns every invocation so far."""
-  path = os.path.join(results_dir, "suite.json")
-  runs = []
-  if os.path.exists(path):
-    with open(path) as f:
-      runs = json.load(f)
-  runs.append(record)
+  runs = read_invocations(results_dir) + [record]
   os.makedirs(results_dir, exist_ok=True)
-  workdir_lib.atomic_write(path, json.dumps(runs, indent=1))
+  workdir_lib.atomic_write(os.path.join(results_dir, "suite.json"), json.dumps(runs, indent=1))
   return runs
 
 
@@ -216,11 +278,16 @@ def run(suite, workdir: str, results_dir: str, doc_path: str, command: str) -> d
   """Runs (or resumes) the whole suite, then writes every table, plot and the suite's section
   of ``doc_path``. Returns ``{table: aggregated rows}``."""
   check_suite(suite)
+  check_same_runs(suite, read_invocations(results_dir), results_dir)
   tic = time.time()
   with workdir_lib.lock(workdir):
     depth_rows, skipped, trained = run_groups(depth_groups(suite, workdir))
     penalty_rows, skipped_p, trained_p = run_groups(penalty_groups(suite, workdir),
                                                     suite.penalties.chunk)
+  ran_now = len(depth_rows + penalty_rows)
+  depth_rows, kept = merge_rows(saved_runs(results_dir, "depth"), depth_rows, RUN_KEYS["depth"])
+  penalty_rows, kept_p = merge_rows(saved_runs(results_dir, "penalties"), penalty_rows,
+                                    RUN_KEYS["penalties"])
 
   depth = tables.aggregate(depth_rows, tables.DEPTH_KEYS)
   penalties = tables.aggregate(penalty_rows, tables.PENALTY_KEYS)
@@ -228,13 +295,14 @@ def run(suite, workdir: str, results_dir: str, doc_path: str, command: str) -> d
   best = tables.best_lambdas(penalties, suite.encodings_table.accuracy_tolerance)
   picked = {tuple(b[k] for k in tables.PENALTY_KEYS) for b in best}
   best_rows = [r for r in penalty_rows if tuple(r[k] for k in tables.PENALTY_KEYS) in picked]
-  captions = tables.captions(suite)
+  captions = tables.captions(suite, depth, penalties)
+  encodings = tuple(dict.fromkeys(r["encoding"] for r in penalties))  # this and earlier grids
   md = {
       "depth": (captions["depth"], tables.depth_markdown(depth), depth_rows, depth),
       "penalties": (captions["penalties"], tables.penalty_markdown(penalties), penalty_rows,
                     penalties),
-      "encodings": (captions["encodings"], tables.encodings_markdown(best, tuple(suite.encodings)),
-                    best_rows, best),
+      "encodings": (captions["encodings"], tables.encodings_markdown(best, encodings), best_rows,
+                    best),
   }
   for name, (intro, markdown, rows, agg) in md.items():
     if rows:  # a grid without this table's runs (a suite run in pieces) leaves its files be
@@ -246,8 +314,10 @@ def run(suite, workdir: str, results_dir: str, doc_path: str, command: str) -> d
   invocations = log_invocation(results_dir, {
       "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(tic)),
       "wall_seconds": round(time.time() - tic, 1), "command": command, "machine": machine(),
-      "runs_trained": trained + trained_p, "runs_reused": len(depth_rows + penalty_rows)
-      - trained - trained_p, "skipped": skipped + skipped_p})
+      "runs_trained": trained + trained_p, "runs_reused": ran_now - trained - trained_p,
+      "runs_kept": kept + kept_p, "skipped": skipped + skipped_p,
+      "suite": {"run": json.loads(suite.run.to_json_best_effort()),
+                "definition": run_definition(suite)}})
   section = tables.doc_section(suite, results_dir, doc_path, md, invocations)
   tables.update_doc(doc_path, suite.name, section)
   return {"depth": depth, "penalties": penalties, "encodings": best}

@@ -103,6 +103,19 @@ def unhealthy_note(row: dict) -> str:
   return f" ({', '.join(notes)})" if notes else ""
 
 
+def seeds_vary(agg: list[dict]) -> bool:
+  """Whether the rows' means are over different seeds (a suite completed in pieces)."""
+  return len({tuple(r["seeds"]) for r in agg}) > 1
+
+
+def with_seeds(header: list, lines: list, agg: list[dict]) -> str:
+  """A Markdown table, with a seeds column where the rows' seeds differ."""
+  if seeds_vary(agg):
+    header = header + ["seeds"]
+    lines = [line + [", ".join(map(str, r["seeds"]))] for line, r in zip(lines, agg)]
+  return reporting.markdown_table(header, lines)
+
+
 def depth_markdown(agg: list[dict]) -> str:
   header = ["dataset", "encoding", "hidden layers", "accuracy %", "spikes/neuron",
             "spikes/neuron by layer", "hidden spikes/sample", "silent %"]
@@ -112,7 +125,7 @@ def depth_markdown(agg: list[dict]) -> str:
             " / ".join(f"{v:.2f}" for v in r["spikes_per_neuron_by_layer_mean"]),
             plus_minus(r, "spikes_per_sample", 1, 0), plus_minus(r, "silent_fraction", 100, 1)]
            for r in agg]
-  return reporting.markdown_table(header, lines)
+  return with_seeds(header, lines, agg)
 
 
 def penalty_markdown(agg: list[dict]) -> str:
@@ -125,7 +138,7 @@ def penalty_markdown(agg: list[dict]) -> str:
             plus_minus(r, "silent_fraction", 100, 1), f"{r['sops_per_sample_mean']:.3g}",
             f"{r['energy_ratio_vs_ann_mean']:.3f}", "*" if r.get("pareto") else ""]
            for r in agg]
-  return reporting.markdown_table(header, lines)
+  return with_seeds(header, lines, agg)
 
 
 def encodings_markdown(best: list[dict], encodings: tuple) -> str:
@@ -258,20 +271,25 @@ def update_doc(doc_path: str, suite_name: str, section: str) -> None:
   workdir.atomic_write(doc_path, text)
 
 
-def captions(suite) -> dict:
-  """Each table's caption: what its rows are and how they were picked."""
-  seeds = f"mean ± s.d. over seeds {tuple(suite.seeds)}"
+def captions(suite, depth: list[dict], penalties: list[dict]) -> dict:
+  """Each table's caption: what its rows are and how they were picked (``depth`` and
+  ``penalties``: the aggregated rows, whose seeds the captions name)."""
+  def seeds(agg, where="its column seeds"):
+    if seeds_vary(agg):
+      return f"mean ± s.d. over the seeds in {where}"
+    return f"mean ± s.d. over seeds {tuple(agg[0]['seeds']) if agg else tuple(suite.seeds)}"
+
   tolerance = suite.encodings_table.accuracy_tolerance
   return {
-      "depth": f"Table 1: no-penalty MLPs of growing depth ({seeds}).",
+      "depth": f"Table 1: no-penalty MLPs of growing depth ({seeds(depth)}).",
       "penalties": (f"Table 2: penalties on deep nets; silence = the silence term "
                     f"(lambda_silence {suite.penalties.lambda_silence:g}) in phase 2; front = on "
-                    f"the accuracy-vs-spikes Pareto front of its panel ({seeds})."),
+                    f"the accuracy-vs-spikes Pareto front of its panel ({seeds(penalties)})."),
       "encodings": (f"Table 3: table 2 at each method's best lambda per encoding: the one "
                     f"with the fewest spikes per neuron among those within {tolerance:.1%} "
                     f"accuracy of no penalty (without silence term), else (marked †) the most "
                     f"accurate; runs that diverged or collapsed are passed over (‡: all did) "
-                    f"({seeds})."),
+                    f"({seeds(penalties, 'its row of table 2')})."),
   }
 
 
@@ -294,7 +312,9 @@ def doc_section(suite, results_dir: str, doc_path: str, md: dict, invocations: l
            machines_line(invocations),
            f"- wall time: {wall / 60:.1f} min over {len(invocations)} invocation(s) "
            f"(the last: {last['wall_seconds'] / 60:.1f} min from {last['started']}, "
-           f"{last['runs_trained']} runs trained, {last['runs_reused']} read back)",
+           f"{last['runs_trained']} runs trained, {last['runs_reused']} read back"
+           + (f", {last['runs_kept']} kept from earlier invocations' tables"
+              if last.get("runs_kept") else "") + ")",
            f"- run config: {suite.run.data.train_size or 'all'} training / "
            f"{suite.run.data.test_size or 'all'} test examples, {suite.run.train.epochs} epochs "
            f"(two-phase: {suite.run.train.phase1_epochs} without penalty), T = "
