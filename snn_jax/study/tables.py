@@ -318,8 +318,8 @@ def doc_section(suite, results_dir: str, doc_path: str, md: dict, invocations: l
            f"- run config: {suite.run.data.train_size or 'all'} training / "
            f"{suite.run.data.test_size or 'all'} test examples, {suite.run.train.epochs} epochs "
            f"(two-phase: {suite.run.train.phase1_epochs} without penalty), T = "
-           f"{suite.run.encoding.num_steps}, batch {suite.run.train.batch_size}, seeds "
-           f"{tuple(suite.seeds)}; files in `{rel}/`"]
+           f"{suite.run.encoding.num_steps}, batch {suite.run.train.batch_size}; the last "
+           f"invocation's seeds {tuple(suite.seeds)}; files in `{rel}/`"]
   lines += [f"- skipped: {s}" for s in last["skipped"]]
   empty = [intro.split(":")[0] for intro, _, rows, _ in md.values() if not rows]
   if empty:
