@@ -13,8 +13,8 @@ Measured on the 2-core CPU (AMD EPYC with AVX-512, jax 0.10.2), all 60k/10k imag
 command above with --config.seed=0, 1, 2 (about 215 s of training each): 88.76 +- 0.23%
 (88.46 / 88.81 / 89.02) at 0.344 spikes/neuron (0.25 / 0.22 / 0.23 / 0.68 by layer), 0.0%
 silent, 0.127 uJ per test sample: >= 88.0% at <= 0.5 on every seed, above the rate-coded
-1024-wide fmnist_fc_sparse_wide.py (88.59% at 0.337, 5.0 uJ) at 39x less energy, 0.8 points
-below the 512-wide fmnist_fc_sparse_latency_wide.py (89.56% at 0.388, 0.37 uJ) at 2.9x less.
+1024-wide fmnist_fc_sparse_wide.py (88.59% at 0.337, 5.0 uJ) at 39x less energy, 1.35 points
+below the 512-wide fmnist_fc_sparse_latency_wide.py (90.11% at 0.345, 0.36 uJ) at 2.8x less.
 With 10 + 10 epochs (--config.train.epochs=20): 88.30 +- 0.22% at 0.381; at 10 + 10 and
 lambda 0.07 (seed 0): 88.70% at 0.433 (docs/RESULTS.md, "Fashion-MNIST on latency input").
 """

@@ -10,7 +10,7 @@ together with lambda 0.1, 138 s): 88.59 +- 0.04% at 0.337 spikes/neuron (0.41 / 
 0.41 by layer), 0.03% silent; at lambda 0.1: 88.40 +- 0.10% at 0.265, 0.4% silent. 1,382
 spikes and 994k synaptic operations per sample, 4.5x the energy of the 256-wide recipe by
 docs/METHOD.md's model (5.0 against 1.1 uJ). On latency input a 512-wide net with shifts of
-1 pixel does better at 0.37 uJ: configs/fmnist_fc_sparse_latency_wide.py (89.56% at 0.388).
+1 pixel does better at 0.36 uJ: configs/fmnist_fc_sparse_latency_wide.py (90.11% at 0.345).
 """
 from configs import fmnist_fc_sparse
 

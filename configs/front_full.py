@@ -22,8 +22,8 @@ r"""Accuracy-vs-spikes fronts at full scale, MNIST and Fashion-MNIST FC (make fr
                      and pixels down to 0.05 encoded)
   sparse_wide_fixed_neuron
                      latency input only: configs/*_fc_sparse_latency_wide.py (the same on
-                     784-512x4-10, 10 + 10 epochs)
-The shipped configs' own lambdas are among their recipes' swept ones.
+                     784-512x4-10)
+These two keep their configs' phase-2 length, and their configs' lambdas are among the swept.
 102 runs. The first 90 on one H100 (jax 0.11.2), two panels at a time, about 6 minutes of
 training in all; sparse_wide on one H200 (jax 0.11.2), 140 s per panel.
 Measured there (mean over 3 seeds; results/full/front.md, docs/RESULTS.md): MNIST sparse
@@ -107,9 +107,9 @@ def recipes(configs, encoding):
     panel["sparse_fixed_neuron"] = {
         "run": full_scale(base.latency_input(sparse.get_config()), encoding),
         "sweep": {"lambda_excess": (0.03, 0.1, 0.3), "seeds": SEEDS}}
-    shift = configs["latency_shift"].get_config()
-    shift = full_scale(shift, encoding, epochs=shift.train.epochs)  # its own phase-2 length
-    wide = full_scale(configs["latency_wide"].get_config(), encoding)
+    shipped = lambda c: full_scale(c, encoding, epochs=c.train.epochs)  # its phase-2 length
+    shift = shipped(configs["latency_shift"].get_config())
+    wide = shipped(configs["latency_wide"].get_config())
     panel["sparse_shift_fixed_neuron"] = {
         "run": shift, "sweep": {"lambda_excess": with_own_lambda((0.03, 0.1, 0.3), shift),
                                 "seeds": SEEDS}}
