@@ -235,13 +235,18 @@ def merge_rows(earlier: list[dict], rows: list[dict], keys: tuple) -> tuple[list
   return merged + list(fresh.values()), kept
 
 
-def saved_runs(results_dir: str, name: str) -> list[dict]:
-  """The runs of table ``name`` saved in ``results_dir`` (none if it has no such table)."""
+def read_saved(results_dir: str, name: str, default):
+  """``results_dir/<name>.json`` as written by an earlier invocation, else ``default``."""
   path = os.path.join(results_dir, f"{name}.json")
   if not os.path.exists(path):
-    return []
+    return default
   with open(path) as f:
-    return json.load(f)["runs"]
+    return json.load(f)
+
+
+def saved_runs(results_dir: str, name: str) -> list[dict]:
+  """The runs of table ``name`` saved in ``results_dir`` (none if it has no such table)."""
+  return read_saved(results_dir, name, {"runs": []})["runs"]
 
 
 def machine() -> str:
@@ -259,11 +264,7 @@ def machine() -> str:
 
 def read_invocations(results_dir: str) -> list[dict]:
   """The invocations logged in results_dir/suite.json (none before the first)."""
-  path = os.path.join(results_dir, "suite.json")
-  if not os.path.exists(path):
-    return []
-  with open(path) as f:
-    return json.load(f)
+  return read_saved(results_dir, "suite", [])
 
 
 def log_invocation(results_dir: str, record: dict) -> list[dict]:
