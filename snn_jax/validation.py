@@ -154,7 +154,12 @@ def check_data_sizes(config, num_train: int, num_test: int) -> None:
 
 def check_sweep(sweep) -> None:
   """Raises for sweep axes no member could train with: negative penalty weights, non-integer
-  values on the other axes (phase lengths, seeds), a negative chunk."""
+  values on the other axes (phase lengths, seeds), a value twice on one axis, a negative
+  chunk."""
+  for key in (k for k in sweep if k != "chunk"):
+    repeated = [v for i, v in enumerate(sweep[key]) if v in tuple(sweep[key])[:i]]
+    if repeated:
+      _fail(f"sweep.{key}", repeated[0], "is given twice; each member is one point of the grid")
   for key in (k for k in sweep if k != "chunk" and k not in losses.LAMBDA_NAMES):
     for value in sweep[key]:
       if not _is_whole(value):

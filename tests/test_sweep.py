@@ -1,6 +1,7 @@
 """Vmapped sweeps: members match lone runs, NaN stays in its member, chunking, Pareto, report."""
 import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -107,6 +108,23 @@ def test_exploded_member_is_flagged_and_left_off_the_front(tmp_path):
 
 
 @pytest.mark.slow
+def test_members_keep_their_directories_when_the_sweep_changes(four_member_sweep, tmp_path):
+  workdir, rows = four_member_sweep
+  copy = str(tmp_path / "sweep")
+  shutil.copytree(workdir, copy)
+  by_name = {(r["lambda_excess"], r["seed"]): r for r in rows}
+  members = os.path.join(copy, "members")
+  old = os.path.basename(by_name[0.3, 1]["workdir"])  # as a sweep before names lost positions
+  os.rename(os.path.join(members, old), os.path.join(members, f"m03_{old}"))
+  before = sorted(os.listdir(members))
+  again = sweep.run_sweep(tiny_config(), grid(lambda_excess=(0.3, 0.0), seeds=(1,)), copy)
+  assert sorted(os.listdir(members)) == before  # nothing trained
+  assert [r["workdir"] for r in again] == [f"members/m03_{old}", by_name[0.0, 1]["workdir"]]
+  for r in again:
+    assert r["test_accuracy"] == by_name[r["lambda_excess"], r["seed"]]["test_accuracy"]
+
+
+@pytest.mark.slow
 def test_chunks_give_the_same_results(tmp_path):
   axes = dict(lambda_excess=(0.0, 0.1, 0.3))
   whole = sweep.run_sweep(tiny_config(), grid(**axes), str(tmp_path / "whole"))
@@ -124,4 +142,6 @@ def test_member_configs_product_and_validation():
   assert all(m.model.hidden == (32, 32) for m in members)  # only sweep axes change
   with pytest.raises(ValueError, match="phase1_epochs"):
     sweep.member_configs(tiny_config(), grid(phase1_epochs=(5,)))
+  with pytest.raises(ValueError, match=r"sweep\.seeds=1: is given twice"):
+    sweep.member_configs(tiny_config(), grid(seeds=(0, 1, 1)))
 

@@ -7,6 +7,7 @@ same config trained alone with ``experiments.train``. This module builds the gri
 member configs and writes the sweep's report; :func:`snn_jax.members.train_in_chunks`
 trains the members.
 """
+import glob
 import itertools
 import json
 import math
@@ -65,18 +66,28 @@ def member_configs(config, sweep) -> list:
   return members
 
 
-def member_label(index: int, member) -> str:
-  """A directory name such as ``m03_lex0.1_lall0_lsil0_p1e1_seed1``."""
-  return (f"m{index:02d}_lex{member.phase2.lambda_excess:g}_lall{member.phase2.lambda_all:g}"
+def member_label(member) -> str:
+  """A directory name such as ``lex0.1_lall0_lsil0_p1e1_seed1``: the member's values of the
+  sweep axes, so a member keeps its directory when the sweep gains or loses values."""
+  return (f"lex{member.phase2.lambda_excess:g}_lall{member.phase2.lambda_all:g}"
           f"_lsil{member.phase2.lambda_silence:g}_p1e{member.train.phase1_epochs}"
           f"_seed{member.seed}")
+
+
+def member_dir(workdir: str, member) -> str:
+  """``<workdir>/members/<label>``, or the member's directory from a sweep that named it by
+  its position (``m03_<label>``) where only that one exists."""
+  label = member_label(member)
+  path = os.path.join(workdir, "members", label)
+  by_position = glob.glob(os.path.join(workdir, "members", f"m[0-9][0-9]_{label}"))
+  return by_position[0] if by_position and not os.path.exists(path) else path
 
 
 def run_sweep(config, sweep, workdir: str, *, fresh: bool = False) -> list[dict]:
   """Trains every member (``sweep.chunk`` at a time) and writes the sweep report. A rerun
   reads finished members back and resumes the others; ``fresh`` retrains them all."""
   members = member_configs(config, sweep)
-  dirs = [os.path.join(workdir, "members", member_label(i, m)) for i, m in enumerate(members)]
+  dirs = [member_dir(workdir, m) for m in members]
   with workdir_lib.lock(workdir):
     summaries = members_lib.train_in_chunks(members, dirs, sweep.chunk, fresh=fresh)
     return _report(workdir, members, dirs, summaries)
