@@ -36,6 +36,11 @@ panels mnist_latency and fashion_mnist_latency, LeCun init as for rate):
       --workdir runs/front_latency --results results/full/front_latency
 Not run as a whole yet; the paper's excess penalty and the sparse recipe at a few lambdas, 1-3
 seeds on the 2-core CPU, are in docs/RESULTS.md ("Latency input at full scale").
+A front can be drawn in pieces, each adding its members to <results>/front.json, e.g. one
+recipe on a CPU, one member per program:
+  python -m experiments.front --config configs/front_full.py:latency \
+      --workdir runs/front_latency --results results/full/front_latency \
+      --config.only="('mnist_latency/sparse_shift_fixed_neuron',)" --config.chunk=1
 """
 import ml_collections
 
@@ -125,4 +130,6 @@ def get_config(encoding="rate"):
   c = ml_collections.ConfigDict()
   c.panels = {dataset + ENCODINGS[encoding]: recipes(configs, encoding)
               for dataset, configs in CONFIGS.items()}
+  c.only = ()  # the panels or "<panel>/<recipe>"s this invocation trains; () = all
+  c.chunk = 0  # members per vmapped program; 0 = each recipe's members together
   return c

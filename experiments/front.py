@@ -4,8 +4,11 @@ r"""Trains (or reads back) each recipe's sweep and draws the accuracy-vs-spikes 
       --results results/full                                           # = make front
 
 Each recipe is a sweep in <workdir>/<panel>/<recipe> (a rerun reads finished members back
-and resumes the others). Writes <results>/front.{json,md} and <results>/front_<panel>.png.
-Front keys are overridden like config keys: --config.panels.mnist.sparse.run.seed=1.
+and resumes the others). Writes <results>/front.{json,md} and <results>/front_<panel>.png,
+with the members of this invocation and those an earlier one saved in <results>/front.json.
+Front keys are overridden like config keys: --config.only="('mnist_latency/excess',)" trains
+that recipe only (a piece of the front), --config.chunk=1 one member per program (faster on
+a CPU), --config.panels.mnist.sparse.sweep.seeds="(1,)" one seed of a recipe.
 """
 from absl import app
 from absl import flags
@@ -27,9 +30,11 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
   parallel.initialize_cluster()
-  rows = fronts.run_front(FLAGS.config, parallel.process_workdir(FLAGS.workdir))
-  if jax.process_index() == 0:
-    print(fronts.markdown(fronts.write(rows, FLAGS.results)))
+  writer = jax.process_index() == 0
+  agg = fronts.run(FLAGS.config, parallel.process_workdir(FLAGS.workdir), FLAGS.results,
+                   write_files=writer)
+  if writer:
+    print(fronts.markdown(agg))
 
 
 if __name__ == "__main__":

@@ -76,6 +76,48 @@ def test_write_makes_table_json_and_a_plot_per_panel(trained, tmp_path):
     assert f"![digits]({name})" in table and (tmp_path / name).stat().st_size > 0
 
 
+@pytest.mark.slow
+def test_pieces_add_up_in_one_results_dir(trained, tmp_path):
+  workdir, rows = trained
+  results = tmp_path / "results"
+  first = tiny_front()
+  first.only = ("digits/penalty",)  # read back from the trained workdir
+  fronts.run(first, workdir, str(results))
+  second = tiny_front()
+  second.only = ("digits/plain",)  # trained afresh elsewhere: the runs of piece 1 are not there
+  agg = fronts.run(second, str(tmp_path / "elsewhere"), str(results))
+  with open(results / "front.json") as f:
+    saved = json.load(f)
+  key = lambda r: tuple(r[k] for k in fronts.MEMBER_KEYS)
+  assert sorted((key(r), r["test_accuracy"]) for r in saved["runs"]) == sorted(
+      (key(r), r["test_accuracy"]) for r in rows)
+  assert len(agg) == 5 and set(saved["recipes"]) == {"digits/penalty", "digits/plain"}
+
+  changed = tiny_front()
+  changed.panels.digits.plain.run.train.learning_rate = 0.5
+  changed.only = ("digits",)
+  before = {f.name: f.read_bytes() for f in results.iterdir()}
+  with pytest.raises(ValueError, match=r"front\.json: recipe digits/plain ran there with other "
+                     r"run\.train\.learning_rate than now"):
+    fronts.run(changed, str(tmp_path / "third"), str(results))
+  assert {f.name: f.read_bytes() for f in results.iterdir()} == before
+  assert not (tmp_path / "third").exists()
+
+
+def test_only_names_panels_or_recipes():
+  front = tiny_front()
+  assert [name for _, name, _ in fronts.selected(front)] == ["penalty", "plain"]
+  front.only = ("digits/plain",)
+  assert [name for _, name, _ in fronts.selected(front)] == ["plain"]
+  front.only = ("mnist",)
+  with pytest.raises(ValueError, match=r"front\.only entry 'mnist': no panel 'mnist'; choose "
+                     r"from \['digits'\]"):
+    fronts.check_front(front)
+  front.only = ("digits/sparse",)
+  with pytest.raises(ValueError, match=r"panel digits has no recipe 'sparse'"):
+    fronts.check_front(front)
+
+
 def test_front_without_panels_or_with_two_swept_weights_is_refused():
   with pytest.raises(ValueError, match="front.panels is empty"):
     fronts.check_front(ml_collections.ConfigDict({"panels": {}}))

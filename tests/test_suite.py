@@ -174,10 +174,10 @@ def test_merge_rows_replaces_in_place_and_counts_the_untouched():
   keys = ("depth", "seed")
   earlier = [{"depth": 1, "seed": 0, "v": "old"}, {"depth": 2, "seed": 0, "v": "old"}]
   rows = [{"depth": 2, "seed": 0, "v": "new"}, {"depth": 2, "seed": 1, "v": "new"}]
-  merged, kept = suite.merge_rows(earlier, rows, keys)
+  merged, kept = tables.merge_rows(earlier, rows, keys)
   assert [(r["depth"], r["seed"], r["v"]) for r in merged] == [(1, 0, "old"), (2, 0, "new"),
                                                                (2, 1, "new")]
-  assert kept == 1 and suite.merge_rows([], rows, keys) == (rows, 0)
+  assert kept == 1 and tables.merge_rows([], rows, keys) == (rows, 0)
 
 
 @pytest.mark.slow

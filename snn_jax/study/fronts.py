@@ -7,17 +7,26 @@ penalty sweep in ``<workdir>/<panel>/<recipe>``, so finished members are read ba
 unfinished ones resume. Its members are labelled with a method (the recipe's name, plus
 ``_1phase`` or ``_2phase`` where the sweep varies the phase-1 length) and a ``lam``: the
 value of the recipe's swept penalty weight (0 for a recipe without one).
+
+A front may be drawn in pieces (recipes trained on different machines or days): ``only``
+picks the panels or recipes one invocation trains, and :func:`run` merges their members
+with those saved in the results directory's front.json by earlier invocations, provided each
+recipe was defined alike there (its run config and swept weight; the swept values and seeds
+may differ).
 """
+import json
 import os
 
 import ml_collections
 
 from snn_jax import losses
 from snn_jax import reporting
+from snn_jax import workdir as workdir_lib
 from snn_jax.study import sweep as sweep_lib
 from snn_jax.study import tables
 
 KEYS = ("panel", "method", "lam")
+MEMBER_KEYS = KEYS + ("seed",)
 
 
 def check_front(front) -> None:
@@ -39,38 +48,106 @@ def check_front(front) -> None:
       if len(swept) > 1:
         raise ValueError(f"front.panels.{panel}.{name} sweeps {swept}: a curve has one "
                          f"penalty weight")
+  if front.get("chunk", 0) < 0:
+    raise ValueError(f"front.chunk must be >= 0 (0 = each recipe's members together), got "
+                     f"{front.chunk}")
+  selected(front)
 
 
-def _sweep(recipe) -> ml_collections.ConfigDict:
+def selected(front) -> list[tuple[str, str, ml_collections.ConfigDict]]:
+  """``(panel, recipe name, recipe)`` of every recipe that ``front.only`` picks: entries
+  ``"<panel>"`` or ``"<panel>/<recipe>"``; all recipes where it is empty or absent."""
+  only = tuple(front.get("only", ()))
+  for entry in only:
+    panel, _, name = entry.partition("/")
+    if panel not in front.panels:
+      raise ValueError(f"front.only entry {entry!r}: no panel {panel!r}; choose from "
+                       f"{sorted(front.panels)}")
+    if name and name not in front.panels[panel]:
+      raise ValueError(f"front.only entry {entry!r}: panel {panel} has no recipe {name!r}; "
+                       f"choose from {sorted(front.panels[panel])}")
+  return [(panel, name, recipe) for panel, recipes in front.panels.items()
+          for name, recipe in recipes.items()
+          if not only or panel in only or f"{panel}/{name}" in only]
+
+
+def swept_weight(recipe) -> str:
+  """The penalty weight whose values a recipe's ``lam`` gives ("" if it sweeps none)."""
+  return next((w for w in losses.LAMBDA_NAMES if recipe.sweep.get(w)), "")
+
+
+def definition(recipe) -> dict:
+  """What a recipe's members are, as JSON: its run config and which weight ``lam`` is (the
+  sweep's values only pick the members)."""
+  return {"run": json.loads(recipe.run.to_json_best_effort()), "lam": swept_weight(recipe)}
+
+
+def check_same_recipes(front, saved: dict, results_dir: str) -> None:
+  """Raises unless every recipe ``front`` trains was defined alike in ``saved`` (the recipes
+  of an earlier invocation's front.json, by ``"<panel>/<recipe>"``) or is not there."""
+  for panel, name, recipe in selected(front):
+    earlier = saved.get(f"{panel}/{name}")
+    if earlier is None:
+      continue
+    differ = [f"run.{k}" for k in workdir_lib.config_differences(earlier["run"], recipe.run)]
+    if earlier["lam"] != swept_weight(recipe):
+      differ.append(f"swept weight ({earlier['lam'] or 'none'})")
+    if differ:
+      raise ValueError(
+          f"{os.path.join(results_dir, 'front.json')}: recipe {panel}/{name} ran there with "
+          f"other {', '.join(differ[:8])} than now; its members cannot be merged: use another "
+          f"--results, or move {results_dir} away")
+
+
+def _sweep(recipe, chunk: int) -> ml_collections.ConfigDict:
   axes = sweep_lib.default_sweep()
   for axis, values in recipe.sweep.items():
     axes[axis] = values
+  axes.chunk = chunk or axes.chunk
   return axes
 
 
 def label_rows(panel: str, name: str, recipe, rows: list[dict]) -> list[dict]:
   """``rows`` of one recipe's sweep with ``panel``, ``method`` and ``lam`` added."""
-  swept = [w for w in losses.LAMBDA_NAMES if recipe.sweep.get(w)]
+  swept = swept_weight(recipe)
   by_phase = len(recipe.sweep.get("phase1_epochs", ())) > 1
   out = []
   for row in rows:
     method = name + (("_2phase" if row["phase1_epochs"] else "_1phase") if by_phase else "")
     out.append({**row, "panel": panel, "method": method,
-                "lam": row[swept[0]] if swept else 0.0,
+                "lam": row[swept] if swept else 0.0,
                 "workdir": os.path.join(panel, name, row["workdir"])})
   return out
 
 
 def run_front(front, workdir: str) -> list[dict]:
-  """Trains (or reads back) every recipe's sweep; returns every member's labelled row."""
+  """Trains (or reads back) the sweep of every recipe ``front.only`` picks (``front.chunk``
+  members per program where > 0); returns every member's labelled row."""
   check_front(front)
   rows = []
-  for panel, recipes in front.panels.items():
-    for name, recipe in recipes.items():
-      print(f"[{panel}/{name}]", flush=True)
-      done = sweep_lib.run_sweep(recipe.run, _sweep(recipe), os.path.join(workdir, panel, name))
-      rows += label_rows(panel, name, recipe, done)
+  for panel, name, recipe in selected(front):
+    print(f"[{panel}/{name}]", flush=True)
+    done = sweep_lib.run_sweep(recipe.run, _sweep(recipe, front.get("chunk", 0)),
+                               os.path.join(workdir, panel, name))
+    rows += label_rows(panel, name, recipe, done)
   return rows
+
+
+def run(front, workdir: str, results_dir: str, write_files: bool = True) -> list[dict]:
+  """Trains the recipes ``front.only`` picks (see :func:`run_front`), adds the members saved in
+  ``results_dir/front.json`` by earlier invocations (same panel, method, lambda and seed: the
+  new one replaces the saved) and, if ``write_files``, writes the front (:func:`write`).
+  Refuses, before training, a recipe defined otherwise than where it was saved. Returns the
+  aggregated points of all members."""
+  check_front(front)
+  saved = tables.read_saved(results_dir, "front", {"runs": []})
+  recipes = saved.get("recipes", {})  # none in a front.json older than pieces
+  check_same_recipes(front, recipes, results_dir)
+  rows, kept = tables.merge_rows(saved["runs"], run_front(front, workdir), MEMBER_KEYS)
+  print(f"{kept} members kept from {os.path.join(results_dir, 'front.json')}", flush=True)
+  recipes.update({f"{panel}/{name}": definition(recipe)
+                  for panel, name, recipe in selected(front)})
+  return write(rows, results_dir, recipes) if write_files else aggregate(rows)
 
 
 def aggregate(rows: list[dict]) -> list[dict]:
@@ -140,9 +217,10 @@ def plot(agg: list[dict], panel: str, path: str, silent_limit: float = 0.01,
   plt.close(fig)
 
 
-def write(rows: list[dict], results_dir: str) -> list[dict]:
-  """front.json (every member and the aggregated points), front.md and per panel one plot per
-  X_AXES entry: front_<panel>.png (spikes per neuron) and front_<panel>_energy.png."""
+def write(rows: list[dict], results_dir: str, recipes: dict | None = None) -> list[dict]:
+  """front.json (every member, the aggregated points and the ``recipes``' definitions),
+  front.md and per panel one plot per X_AXES entry: front_<panel>.png (spikes per neuron) and
+  front_<panel>_energy.png."""
   agg = aggregate(rows)
   panels = list(dict.fromkeys(r["panel"] for r in rows))
   intro = ("Accuracy, spikes per neuron and energy per test sample per method and lambda, mean "
@@ -150,7 +228,8 @@ def write(rows: list[dict], results_dir: str) -> list[dict]:
   files = {(panel, metric): f"front_{panel}{suffix}.png"
            for panel in panels for metric, (_, _, suffix) in X_AXES.items()}
   figures = "\n".join(f"![{panel}]({name})" for (panel, _), name in files.items())
-  tables.write_table(results_dir, "front", rows, agg, markdown(agg) + "\n\n" + figures, intro)
+  tables.write_table(results_dir, "front", rows, agg, markdown(agg) + "\n\n" + figures, intro,
+                     recipes=recipes or {})
   for (panel, metric), name in files.items():
     plot(agg, panel, os.path.join(results_dir, name), x_metric=metric)
   return agg

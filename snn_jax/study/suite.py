@@ -18,8 +18,9 @@ resumes where it stopped; a run of a changed config is archived and retrained.
 
 A suite may also be completed in pieces, each an invocation with a narrower grid (fewer
 datasets, encodings, seeds...), on other machines: each table holds the runs of this
-invocation plus those saved in the results directory by earlier ones (:func:`merge_rows`),
-provided every piece defines its runs alike (:func:`check_same_runs`).
+invocation plus those saved in the results directory by earlier ones
+(:func:`tables.merge_rows`), provided every piece defines its runs alike
+(:func:`check_same_runs`).
 """
 import json
 import os
@@ -225,28 +226,9 @@ def check_same_runs(suite, invocations: list, results_dir: str) -> None:
           f"tables cannot be merged: use another --results, or move {results_dir} away")
 
 
-def merge_rows(earlier: list[dict], rows: list[dict], keys: tuple) -> tuple[list[dict], int]:
-  """``earlier`` rows (a table's runs as saved) updated by this invocation's ``rows``: a row
-  with the same ``keys`` replaces the earlier one in place, new ones follow. Returns the rows
-  and how many of them are earlier runs this invocation did not touch."""
-  fresh = {tuple(r[k] for k in keys): r for r in rows}
-  merged = [fresh.pop(tuple(r[k] for k in keys), r) for r in earlier]
-  kept = len(merged) - (len(rows) - len(fresh))
-  return merged + list(fresh.values()), kept
-
-
-def read_saved(results_dir: str, name: str, default):
-  """``results_dir/<name>.json`` as written by an earlier invocation, else ``default``."""
-  path = os.path.join(results_dir, f"{name}.json")
-  if not os.path.exists(path):
-    return default
-  with open(path) as f:
-    return json.load(f)
-
-
 def saved_runs(results_dir: str, name: str) -> list[dict]:
   """The runs of table ``name`` saved in ``results_dir`` (none if it has no such table)."""
-  return read_saved(results_dir, name, {"runs": []})["runs"]
+  return tables.read_saved(results_dir, name, {"runs": []})["runs"]
 
 
 def machine() -> str:
@@ -264,7 +246,7 @@ def machine() -> str:
 
 def read_invocations(results_dir: str) -> list[dict]:
   """The invocations logged in results_dir/suite.json (none before the first)."""
-  return read_saved(results_dir, "suite", [])
+  return tables.read_saved(results_dir, "suite", [])
 
 
 def log_invocation(results_dir: str, record: dict) -> list[dict]:
@@ -286,9 +268,10 @@ def run(suite, workdir: str, results_dir: str, doc_path: str, command: str) -> d
     penalty_rows, skipped_p, trained_p = run_groups(penalty_groups(suite, workdir),
                                                     suite.penalties.chunk)
   ran_now = len(depth_rows + penalty_rows)
-  depth_rows, kept = merge_rows(saved_runs(results_dir, "depth"), depth_rows, RUN_KEYS["depth"])
-  penalty_rows, kept_p = merge_rows(saved_runs(results_dir, "penalties"), penalty_rows,
-                                    RUN_KEYS["penalties"])
+  depth_rows, kept = tables.merge_rows(saved_runs(results_dir, "depth"), depth_rows,
+                                       RUN_KEYS["depth"])
+  penalty_rows, kept_p = tables.merge_rows(saved_runs(results_dir, "penalties"), penalty_rows,
+                                           RUN_KEYS["penalties"])
 
   depth = tables.aggregate(depth_rows, tables.DEPTH_KEYS)
   penalties = tables.aggregate(penalty_rows, tables.PENALTY_KEYS)

@@ -249,12 +249,32 @@ def plot_silent(agg: list[dict], path: str) -> None:
 
 
 def write_table(results_dir: str, name: str, rows: list[dict], agg: list[dict], markdown: str,
-                intro: str) -> None:
-  """results/<name>.json (runs and aggregated rows) and results/<name>.md."""
+                intro: str, **extra) -> None:
+  """results/<name>.json (runs, aggregated rows and any ``extra`` fields) and
+  results/<name>.md."""
   os.makedirs(results_dir, exist_ok=True)
   workdir.atomic_write(os.path.join(results_dir, f"{name}.json"),
-                       json.dumps({"runs": rows, "aggregated": agg}, indent=1))
+                       json.dumps({"runs": rows, "aggregated": agg, **extra}, indent=1))
   workdir.atomic_write(os.path.join(results_dir, f"{name}.md"), f"{intro}\n\n{markdown}\n")
+
+
+def merge_rows(earlier: list[dict], rows: list[dict], keys: tuple) -> tuple[list[dict], int]:
+  """``earlier`` rows (a table's runs as saved) updated by this invocation's ``rows``: a row
+  with the same ``keys`` replaces the earlier one in place, new ones follow. Returns the rows
+  and how many of them are earlier runs this invocation did not touch."""
+  fresh = {tuple(r[k] for k in keys): r for r in rows}
+  merged = [fresh.pop(tuple(r[k] for k in keys), r) for r in earlier]
+  kept = len(merged) - (len(rows) - len(fresh))
+  return merged + list(fresh.values()), kept
+
+
+def read_saved(results_dir: str, name: str, default):
+  """``results_dir/<name>.json`` as written by an earlier invocation, else ``default``."""
+  path = os.path.join(results_dir, f"{name}.json")
+  if not os.path.exists(path):
+    return default
+  with open(path) as f:
+    return json.load(f)
 
 
 def update_doc(doc_path: str, suite_name: str, section: str) -> None:
