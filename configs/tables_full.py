@@ -12,11 +12,12 @@ both datasets and encodings (5.4 h summed over invocations;
 from 1 to 8 hidden layers the hidden spikes per sample grow 3.3x (rate) and 5.7x (latency)
 on MNIST, where accuracy peaks at 2 layers (97.83%, 97.29%), and 2.7x on Fashion-MNIST,
 where it falls from 87.6% / 88.1% at 2 layers to 85.6% / 84.0% at 8 (docs/RESULTS.md).
-And Table 2's MNIST rate panel at seed 0 (68 min on the AMD CPU; --config.depth.datasets="()"
---config.penalties.benchmarks="('mnist/fc',)" --config.encodings="('rate',)"
---config.seeds="(0,)" --config.penalties.chunk=1): two phases at lambda 0.03 97.03% at 0.472
-spikes/neuron with 2.6% silent, one phase 96.50% at 0.354 with 6.3%; with the silence term
-the all-spike penalty reaches 96.64% at 0.483 with none silent (lambda 1).
+And Table 2's MNIST rate panel at seeds 0, 1, 2 (one piece of about 70 min per seed on the
+AMD CPU; --config.depth.datasets="()" --config.penalties.benchmarks="('mnist/fc',)"
+--config.encodings="('rate',)" --config.seeds="(S,)" --config.penalties.chunk=1): two
+phases at lambda 0.03 96.90 +- 0.10% at 0.471 spikes/neuron with 2.0% silent, one phase
+96.53 +- 0.11% at 0.358 with 7.3% (at 0.1 it collapsed on one seed of three); with the
+silence term the all-spike penalty reaches 96.66 +- 0.17% at 0.485 with none silent (lambda 1).
 By the throughputs measured on one H100 (docs/BENCHMARKS.md: ~250,000 samples/s for a
 vmapped FC sweep, ~25,000 for a conv run, conv members one after another) expect about an
 hour for the FC tables and about 7 hours for the conv half of table 2; it resumes, so it can
