@@ -275,7 +275,7 @@ def test_best_lambda_is_the_sparsest_within_tolerance():
   assert best["none"]["lam"] == 0
 
 
-def test_unhealthy_rows_stay_off_fronts_and_best_lambda_picks():
+def test_unhealthy_rows_stay_off_fronts_and_best_lambda_picks(tmp_path):
   def row(method, lam, acc, spikes, diverged=0, collapsed=0):
     return dict(dataset="d", network="n", encoding="rate", method=method, silence=False,
                 lam=lam, test_accuracy_mean=acc, spikes_per_neuron_mean=spikes,
@@ -293,6 +293,11 @@ def test_unhealthy_rows_stay_off_fronts_and_best_lambda_picks():
   table = tables.encodings_markdown(list(best.values()), ("rate",))
   assert "| 0.1 ‡ | 96.00 ± 0.00 (1 diverged) |" in table
   assert "| 0.1 | 94.80 ± 0.00 |" in table  # the excess pick, within tolerance, unmarked
+  # the plot crosses exactly the unhealthy means
+  ax = tables.plot_fronts(agg, str(tmp_path / "front.png")).axes[0]
+  crosses = {(float(x), float(y)) for line in ax.lines if line.get_marker() == "x"
+             for x, y in zip(line.get_xdata(), line.get_ydata())}
+  assert crosses == {(0.0, 0.95), (0.5, 0.96), (0.0, 0.10)}
 
 
 def test_full_suite_is_well_formed():

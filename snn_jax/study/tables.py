@@ -211,39 +211,47 @@ def plot_depth(agg: list[dict], path: str) -> None:
 METHOD_COLORS = {"none": "k", "all_spike": "b", "excess_1phase": "r", "excess_2phase": "g"}
 
 
-def _plot_methods(agg: list[dict], path: str, x: str, y: str, axis: dict) -> None:
+def _plot_methods(agg: list[dict], path: str, x: str, y: str, axis: dict):
   """``y`` vs ``x`` per method and silence setting (dashed, hollow: without the silence term),
-  a panel per benchmark and encoding."""
+  a panel per benchmark and encoding; a cross marks a mean over seeds of which some diverged
+  or collapsed (:func:`is_usable`). Returns the (closed) figure, None without rows."""
   panels = _panels(agg, PANEL_KEYS)
   if not panels:
-    return
+    return None
   plt, fig, axes = figure(len(panels))
   for ax, (title, rows) in zip(axes, panels.items()):
     for method, color in METHOD_COLORS.items():
       for silence in (False, True):
-        pts = sorted((r[x], r[y]) for r in rows
+        pts = sorted((r[x], r[y], is_usable(r)) for r in rows
                      if r["method"] == method and r["silence"] == silence)
         if pts:
-          ax.plot(*zip(*pts), "o-" if silence else "o--", color=color,
+          xs, ys, usable = zip(*pts)
+          ax.plot(xs, ys, "o-" if silence else "o--", color=color,
                   markerfacecolor=color if silence else "none",
                   label=method + (" + silence" if silence else ""))
+          bad = [(px, py) for px, py, ok in pts if not ok]
+          if bad:
+            ax.plot(*zip(*bad), "x", color=color, markersize=11)
+    if not all(is_usable(r) for r in rows):
+      ax.plot([], [], "x", color="gray", label="a seed diverged or collapsed")
     ax.set(title=title, **axis)
     ax.legend(fontsize=7)
   fig.tight_layout()
   fig.savefig(path, dpi=110)
   plt.close(fig)
+  return fig
 
 
-def plot_fronts(agg: list[dict], path: str) -> None:
-  """Accuracy vs spikes per neuron per method (the fronts)."""
-  _plot_methods(agg, path, "spikes_per_neuron_mean", "test_accuracy_mean",
+def plot_fronts(agg: list[dict], path: str):
+  """Accuracy vs spikes per neuron per method (the fronts); returns the figure."""
+  return _plot_methods(agg, path, "spikes_per_neuron_mean", "test_accuracy_mean",
                 dict(xlabel="hidden spikes per neuron per sample", ylabel="test accuracy",
                      xscale="symlog"))
 
 
-def plot_silent(agg: list[dict], path: str) -> None:
-  """Silent fraction vs lambda per penalised method."""
-  _plot_methods([r for r in agg if r["method"] != "none"], path, "lam", "silent_fraction_mean",
+def plot_silent(agg: list[dict], path: str):
+  """Silent fraction vs lambda per penalised method; returns the figure."""
+  return _plot_methods([r for r in agg if r["method"] != "none"], path, "lam", "silent_fraction_mean",
                 dict(xlabel="lambda", ylabel="silent fraction (test set)", xscale="log",
                      ylim=(-0.02, 1.02)))
 
