@@ -21,7 +21,9 @@ silence term the all-spike penalty reaches 96.66 +- 0.17% at 0.485 with none sil
 Fashion-MNIST's rate panel at seed 0 (one such piece, 68 min;
 --config.penalties.benchmarks="('fashion_mnist/fc',)" --config.seeds="(0,)"): one phase dies
 from lambda 0.01, two phases live to 0.3 (0.03: 86.89% at 0.506 spikes/neuron, 7.4% silent,
-against no penalty's 87.40% at 4.25).
+against no penalty's 87.40% at 4.25). MNIST's latency panel at seed 0 (63 min;
+--config.encodings="('latency',)"): no excess penalty collapses, at most 1.7% silent; two
+phases at 0.03 96.66% at 0.585 against no penalty's 97.52% at 4.04.
 By the throughputs measured on one H100 (docs/BENCHMARKS.md: ~250,000 samples/s for a
 vmapped FC sweep, ~25,000 for a conv run, conv members one after another) expect about an
 hour for the FC tables and about 7 hours for the conv half of table 2; it resumes, so it can
