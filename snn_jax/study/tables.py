@@ -225,7 +225,7 @@ def _plot_methods(agg: list[dict], path: str, x: str, y: str, axis: dict):
         pts = sorted((r[x], r[y], is_usable(r)) for r in rows
                      if r["method"] == method and r["silence"] == silence)
         if pts:
-          xs, ys, usable = zip(*pts)
+          xs, ys, _ = zip(*pts)
           ax.plot(xs, ys, "o-" if silence else "o--", color=color,
                   markerfacecolor=color if silence else "none",
                   label=method + (" + silence" if silence else ""))
@@ -245,15 +245,16 @@ def _plot_methods(agg: list[dict], path: str, x: str, y: str, axis: dict):
 def plot_fronts(agg: list[dict], path: str):
   """Accuracy vs spikes per neuron per method (the fronts); returns the figure."""
   return _plot_methods(agg, path, "spikes_per_neuron_mean", "test_accuracy_mean",
-                dict(xlabel="hidden spikes per neuron per sample", ylabel="test accuracy",
-                     xscale="symlog"))
+                       dict(xlabel="hidden spikes per neuron per sample",
+                            ylabel="test accuracy", xscale="symlog"))
 
 
 def plot_silent(agg: list[dict], path: str):
   """Silent fraction vs lambda per penalised method; returns the figure."""
-  return _plot_methods([r for r in agg if r["method"] != "none"], path, "lam", "silent_fraction_mean",
-                dict(xlabel="lambda", ylabel="silent fraction (test set)", xscale="log",
-                     ylim=(-0.02, 1.02)))
+  penalised = [r for r in agg if r["method"] != "none"]
+  return _plot_methods(penalised, path, "lam", "silent_fraction_mean",
+                       dict(xlabel="lambda", ylabel="silent fraction (test set)",
+                            xscale="log", ylim=(-0.02, 1.02)))
 
 
 def write_table(results_dir: str, name: str, rows: list[dict], agg: list[dict], markdown: str,
