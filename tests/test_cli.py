@@ -126,6 +126,33 @@ def test_config_file_that_raises_is_one_line_without_its_traceback(tmp_path, mon
   assert not (tmp_path / "run").exists()
 
 
+def test_a_finished_run_trains_again_from_its_workdir(finished_workdir, tmp_path, monkeypatch,
+                                                     capsys):
+  """configs/from_run.py: the same config gives the same numbers; an override changes only
+  its key; a folder without a run is one line."""
+  workdir, before = finished_workdir
+  again = tmp_path / "again"
+  status, err = run_train_cli(monkeypatch, capsys, "--config", f"configs/from_run.py:{workdir}",
+                              "--workdir", str(again))
+  assert not status, err  # app.run exits with None on success
+  assert (again / "config.json").read_bytes() == before["config.json"]
+  old, new = (json.loads(s) for s in (before["summary.json"], (again / "summary.json").read_text()))
+  for key in ("test_accuracy", "spikes_per_neuron", "excess_spikes_per_neuron", "silent_fraction"):
+    assert new[key] == old[key], key
+
+  status, err = run_train_cli(monkeypatch, capsys, "--config", f"configs/from_run.py:{workdir}",
+                              "--workdir", str(tmp_path / "seed1"), "--config.seed=1")
+  assert not status, err  # app.run exits with None on success
+  old, new = (json.loads(s) for s in (before["config.json"],
+                                      (tmp_path / "seed1" / "config.json").read_text()))
+  assert {k for k in old if old[k] != new[k]} == {"seed"} and new["seed"] == 1
+  status, err = run_train_cli(monkeypatch, capsys, "--config", f"configs/from_run.py:{tmp_path}",
+                              "--workdir", str(tmp_path / "none"))
+  assert status == 1 and err.count("\n") == 1
+  assert f"{tmp_path}/config.json is missing" in err and "workdir of a training run" in err
+  assert _snapshot(workdir) == before
+
+
 def test_missing_data_names_every_searched_path(tmp_path, monkeypatch, capsys):
   (tmp_path / "mnist").mkdir()
   (tmp_path / "mnist" / "train-images-idx3-ubyte.gz").write_bytes(b"")

@@ -1,0 +1,28 @@
+r"""A finished run's own config, read back from its workdir, to train it again with changes.
+
+  python -m experiments.train --config configs/from_run.py:runs/mnist_fc \
+      --workdir runs/mnist_fc_init1 --config.model.init_spikes=1
+
+The argument is the workdir of any training run, sweep member or suite member (the folder
+holding its config.json). Unchanged, the new run repeats the old one: same numbers on the
+same machine. Keys the run's config.json lacks (added to snn-jax after it ran) keep their
+defaults. `experiments.sweep` takes it too.
+"""
+from snn_jax import checkpoint
+from snn_jax import defaults
+from snn_jax import workdir as workdir_lib
+
+
+def get_config(run_workdir):
+  try:
+    saved = checkpoint.load_config(run_workdir)
+  except FileNotFoundError as e:
+    raise ValueError(str(e)) from None
+  config = defaults.default_config()
+  unknown = sorted(set(workdir_lib.flatten(saved.to_dict()))
+                   - set(workdir_lib.flatten(config.to_dict())))
+  if unknown:
+    raise ValueError(f"{run_workdir}/config.json has keys this snn-jax does not know: "
+                     f"{', '.join(unknown)}")
+  config.update(saved)
+  return config
