@@ -6,7 +6,8 @@ r"""A finished run's own config, read back from its workdir, to train it again w
 The argument is the workdir of any training run, sweep member or suite member (the folder
 holding its config.json). Unchanged, the new run repeats the old one: same numbers on the
 same machine and code. Keys the run's config.json lacks (added to snn-jax after it ran) keep their
-defaults. `experiments.sweep` takes it too.
+defaults. `experiments.sweep` takes it too: docs/RESULTS.md ("why one phase collapses") trained
+Table 2's collapsed rate members again with only their init changed.
 """
 from snn_jax import checkpoint
 from snn_jax import defaults

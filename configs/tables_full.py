@@ -23,7 +23,9 @@ Fashion-MNIST's rate panel at seed 0 (one such piece, 68 min;
 from lambda 0.01, two phases live to 0.3 (0.03: 86.89% at 0.506 spikes/neuron, 7.4% silent,
 against no penalty's 87.40% at 4.25). MNIST's latency panel at seed 0 (63 min;
 --config.encodings="('latency',)"): no excess penalty collapses, at most 1.7% silent; two
-phases at 0.03 96.66% at 0.585 against no penalty's 97.52% at 4.04.
+phases at 0.03 96.66% at 0.585 against no penalty's 97.52% at 4.04. Fashion-MNIST's latency
+panel at seed 0 (63 min): again no excess penalty collapses; two phases at 0.03 85.96% at
+0.733 against no penalty's 86.59% at 3.30.
 By the throughputs measured on one H100 (docs/BENCHMARKS.md: ~250,000 samples/s for a
 vmapped FC sweep, ~25,000 for a conv run, conv members one after another) expect about an
 hour for the FC tables and about 7 hours for the conv half of table 2; it resumes, so it can
