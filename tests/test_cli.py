@@ -142,7 +142,7 @@ def test_a_finished_run_trains_again_from_its_workdir(finished_workdir, tmp_path
 
   status, err = run_train_cli(monkeypatch, capsys, "--config", f"configs/from_run.py:{workdir}",
                               "--workdir", str(tmp_path / "seed1"), "--config.seed=1")
-  assert not status, err  # app.run exits with None on success
+  assert not status, err
   old, new = (json.loads(s) for s in (before["config.json"],
                                       (tmp_path / "seed1" / "config.json").read_text()))
   assert {k for k in old if old[k] != new[k]} == {"seed"} and new["seed"] == 1
