@@ -18,10 +18,10 @@ AMD CPU; --config.depth.datasets="()" --config.penalties.benchmarks="('mnist/fc'
 phases at lambda 0.03 96.90 +- 0.10% at 0.471 spikes/neuron with 2.0% silent, one phase
 96.53 +- 0.11% at 0.358 with 7.3% (at 0.1 it collapsed on one seed of three); with the
 silence term the all-spike penalty reaches 96.66 +- 0.17% at 0.485 with none silent (lambda 1).
-Fashion-MNIST's rate panel at seed 0 (one such piece, 68 min;
---config.penalties.benchmarks="('fashion_mnist/fc',)" --config.seeds="(0,)"): one phase dies
-from lambda 0.01, two phases live to 0.3 (0.03: 86.89% at 0.506 spikes/neuron, 7.4% silent,
-against no penalty's 87.40% at 4.25). MNIST's latency panel at seed 0 (63 min;
+Fashion-MNIST's rate panel at seeds 0 and 1 (one such piece per seed, 68-71 min;
+--config.penalties.benchmarks="('fashion_mnist/fc',)" --config.seeds="(S,)"): one phase dies
+from lambda 0.01 on both, two phases live to 0.3 (0.03: 86.59 +- 0.30% at 0.489 spikes/neuron,
+7.8% silent, against no penalty's 87.17 +- 0.24% at 4.25). MNIST's latency panel at seed 0 (63 min;
 --config.encodings="('latency',)"): no excess penalty collapses, at most 1.7% silent; two
 phases at 0.03 96.66% at 0.585 against no penalty's 97.52% at 4.04. Fashion-MNIST's latency
 panel at seed 0 (63 min): again no excess penalty collapses; two phases at 0.03 85.96% at
