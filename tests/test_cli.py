@@ -15,6 +15,7 @@ import pytest
 
 from conftest import small_config
 from configs import digits
+from configs import from_run
 from experiments import cli
 from experiments import train as train_cli
 from snn_jax import train
@@ -151,6 +152,23 @@ def test_a_finished_run_trains_again_from_its_workdir(finished_workdir, tmp_path
   assert status == 1 and err.count("\n") == 1
   assert f"{tmp_path}/config.json is missing" in err and "workdir of a training run" in err
   assert _snapshot(workdir) == before
+
+
+@pytest.mark.parametrize("remat, known", [(False, True), (True, False)])
+def test_a_run_saved_with_a_retired_key_reads_back_only_at_its_retired_value(
+    finished_workdir, tmp_path, remat, known):
+  """compute.remat (retired, workdir.RETIRED_KEYS) at False is today's behaviour; True is not."""
+  workdir, before = finished_workdir
+  saved = json.loads(before["config.json"])
+  saved["compute"]["remat"] = remat
+  (tmp_path / "config.json").write_text(json.dumps(saved))
+  if known:
+    config = from_run.get_config(str(tmp_path))
+    assert "remat" not in config.compute
+    assert config.to_dict() == from_run.get_config(str(workdir)).to_dict()
+  else:
+    with pytest.raises(ValueError, match="does not know: compute.remat$"):
+      from_run.get_config(str(tmp_path))
 
 
 def test_missing_data_names_every_searched_path(tmp_path, monkeypatch, capsys):
