@@ -20,12 +20,13 @@ phases at lambda 0.03 96.90 +- 0.10% at 0.471 spikes/neuron with 2.0% silent, on
 silence term the all-spike penalty reaches 96.66 +- 0.17% at 0.485 with none silent (lambda 1).
 Fashion-MNIST's rate panel at seeds 0 and 1 (one such piece per seed, 68-71 min;
 --config.penalties.benchmarks="('fashion_mnist/fc',)" --config.seeds="(S,)"): one phase dies
-from lambda 0.01 on both, two phases live to 0.3 (0.03: 86.59 +- 0.30% at 0.489 spikes/neuron,
-7.8% silent, against no penalty's 87.17 +- 0.24% at 4.25). MNIST's latency panel at seed 0 (63 min;
+from lambda 0.01 on both (ramped in over one epoch instead of switched on, it lives at every
+lambda), two phases live to 0.3 (0.03: 86.59 +- 0.30% at 0.489 spikes/neuron, 7.8% silent,
+against no penalty's 87.17 +- 0.24% at 4.25). MNIST's latency panel at seed 0 (63 min;
 --config.encodings="('latency',)"): no excess penalty collapses, at most 1.7% silent; two
 phases at 0.03 96.66% at 0.585 against no penalty's 97.52% at 4.04. Fashion-MNIST's latency
-panel at seed 0 (63 min): again no excess penalty collapses; two phases at 0.03 85.96% at
-0.733 against no penalty's 86.59% at 3.30.
+panel at seeds 0 and 1 (63-66 min each): again no excess penalty collapses; two phases at 0.03
+86.34 +- 0.37% at 0.727 against no penalty's 86.91 +- 0.31% at 3.38.
 By the throughputs measured on one H100 (docs/BENCHMARKS.md: ~250,000 samples/s for a
 vmapped FC sweep, ~25,000 for a conv run, conv members one after another) expect about an
 hour for the FC tables and about 7 hours for the conv half of table 2; it resumes, so it can
